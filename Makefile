@@ -1,0 +1,166 @@
+# vigil: a plain GNU Makefile. `make` builds build/vigil; `make test` runs every test under
+# ASan+UBSan and then under TSan, plus a short run of every fuzz target; `make run` installs
+# what is missing, builds and starts the daemon. SAN=asan|tsan selects a sanitizer build
+# in build/asan or build/tsan.
+
+VERSION := 0.1.0
+COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+CC      ?= cc
+SAN     ?=
+PKGS    := libwebsockets inih jansson
+ifeq ($(SAN),)
+  B := build
+  SANFLAGS :=
+  OPT := -O2
+else ifeq ($(SAN),asan)
+  B := build/asan
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+  OPT := -O1
+else ifeq ($(SAN),tsan)
+  B := build/tsan
+  SANFLAGS := -fsanitize=thread
+  OPT := -O1
+else
+  $(error SAN must be empty, asan or tsan)
+endif
+
+# BUILDDIR puts a build elsewhere, e.g. `make CC=clang BUILDDIR=build/clang`.
+ifneq ($(BUILDDIR),)
+  B := $(BUILDDIR)
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wno-missing-field-initializers -Isrc -I$(B)/gen $(PKG_CFLAGS) $(SANFLAGS) \
+           -DVIGIL_VERSION='"$(VERSION)"' -DVIGIL_COMMIT='"$(COMMIT)"' -MMD -MP
+LDFLAGS += $(SANFLAGS)
+LDLIBS  += $(PKG_LIBS) -lpthread -ldl -lm
+
+LIB_SRC  := $(sort $(filter-out src/main.c,$(shell find src -name '*.c')))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+MAIN_OBJ := $(B)/obj/src/main.o
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+UNIT_HELPERS := $(sort $(wildcard tests/unit/support/*.c))
+UNIT_HELPER_OBJ := $(UNIT_HELPERS:%.c=$(B)/obj/%.o)
+FAKE_SRC := $(sort $(wildcard tests/fakes/*.c))
+FAKE_LIB := $(FAKE_SRC:tests/fakes/%.c=$(B)/fakes/%.so)
+
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+FUZZ_RUNS ?= 20000
+
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+.PHONY: all run deps test check unit e2e fuzz fuzz-smoke bench lint format format-check clean
+.DEFAULT_GOAL := all
+
+all: $(B)/vigil
+
+$(B)/vigil: $(MAIN_OBJ) $(B)/libvigil.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/libvigil.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(UNIT_HELPER_OBJ) $(B)/libvigil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJ) $(B)/libvigil.a \
+		$(LDLIBS) -lcriterion
+
+# Fakes stand in for what a machine may lack (a GPU driver): built from our own source,
+# loaded by the product through its ordinary paths. Never sanitized: they are loaded into
+# processes that may or may not be.
+$(B)/fakes/%.so: tests/fakes/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $<
+	@case "$*" in libnvidia-ml) ln -sf libnvidia-ml.so $(B)/fakes/libnvidia-ml.so.1;; esac
+
+$(B)/bench/%: bench/%.c $(B)/libvigil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvigil.a $(LDLIBS)
+
+# --- running -------------------------------------------------------------------------
+
+deps:
+	@sh scripts/install-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./build/vigil serve
+
+# --- tests ---------------------------------------------------------------------------
+
+unit: $(UNIT_BIN) $(FAKE_LIB)
+	@set -e; for t in $(UNIT_BIN); do \
+		echo "== $$t"; VIGIL_FAKES=$(abspath $(B)/fakes) VIGIL_FIXTURES=$(abspath tests/fixtures) \
+		$$t --jobs 2 --timeout 60; done
+
+e2e: $(B)/vigil $(FAKE_LIB)
+	VIGIL_BIN=$(abspath $(B)/vigil) VIGIL_FAKES=$(abspath $(B)/fakes) \
+	VIGIL_FIXTURES=$(abspath tests/fixtures) VIGIL_SAN=$(SAN) \
+	node --test --test-concurrency=2 tests/e2e/
+
+check: unit e2e
+
+test: deps
+	@$(MAKE) --no-print-directory SAN=asan check
+	@$(MAKE) --no-print-directory SAN=tsan check
+	@$(MAKE) --no-print-directory fuzz-smoke
+	@echo "make test: all tiers passed"
+
+# --- fuzzing -------------------------------------------------------------------------
+
+FUZZ_CC := clang
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild/fuzz/gen $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -DVIGIL_VERSION='"$(VERSION)"' -DVIGIL_COMMIT='"fuzz"'
+
+build/fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+fuzz-smoke: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); \
+		mkdir -p build/fuzz/corpus/$$n; \
+		seeds=""; [ -d fuzz/corpus/$$n ] && seeds=fuzz/corpus/$$n; \
+		echo "== $$n ($(FUZZ_RUNS) runs)"; \
+		$$f -runs=$(FUZZ_RUNS) -seed=1 -max_len=65536 build/fuzz/corpus/$$n $$seeds \
+			2>build/fuzz/$$n.log || { tail -40 build/fuzz/$$n.log; exit 1; }; done
+
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); \
+		mkdir -p build/fuzz/corpus/$$n; seeds=""; [ -d fuzz/corpus/$$n ] && seeds=fuzz/corpus/$$n; \
+		echo "== $$n (60 s)"; $$f -max_total_time=60 build/fuzz/corpus/$$n $$seeds; done
+
+# --- benchmarks ----------------------------------------------------------------------
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@sh bench/run.sh
+
+# --- code quality --------------------------------------------------------------------
+
+lint:
+	clang-tidy --quiet $(LIB_SRC) src/main.c -- $(CFLAGS)
+
+format:
+	clang-format -i $$(find src tests fuzz bench -name '*.[ch]')
+
+format-check:
+	clang-format --dry-run --Werror $$(find src tests fuzz bench -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
