@@ -1,0 +1,89 @@
+/* api: the route table and JSON errors. Adding an endpoint is one row here and one
+ * handler in its family's file. */
+#include "api/api.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/jsonw.h"
+
+struct route {
+    const char *path;
+    unsigned methods;
+    void (*handler)(struct api_ctx *, const struct api_req *, struct api_resp *);
+    bool public;
+};
+
+static const struct route routes[] = {
+    {"/health", HTTP_GET | HTTP_HEAD, api_health, true},
+    {"/api/v1/system", HTTP_GET | HTTP_HEAD, api_system, false},
+    {"/api/v1/history", HTTP_GET | HTTP_HEAD, api_history, false},
+    {"/api/v1/series", HTTP_GET | HTTP_HEAD, api_series, false},
+    {"/metrics", HTTP_GET | HTTP_HEAD, api_metrics, false},
+    {"/", HTTP_GET | HTTP_HEAD, api_index, false},
+};
+
+static const struct route *find(const char *path)
+{
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (strcmp(routes[i].path, path) == 0)
+            return &routes[i];
+    return NULL;
+}
+
+bool api_path_is_public(const char *path)
+{
+    const struct route *r = find(path);
+    return r && r->public;
+}
+
+static const char *allow_list(unsigned methods)
+{
+    if (methods == (HTTP_GET | HTTP_HEAD))
+        return "GET, HEAD";
+    if (methods == HTTP_POST)
+        return "POST";
+    return "GET, HEAD, POST";
+}
+
+void api_dispatch(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp)
+{
+    const struct route *r = find(req->path);
+    if (!r) {
+        api_error(resp, 404, "no such endpoint '%s'", req->path);
+        return;
+    }
+    if (!(r->methods & req->method)) {
+        resp->allow = allow_list(r->methods);
+        api_error(resp, 405, "method not allowed on '%s' (allowed: %s)", req->path,
+                  resp->allow);
+        return;
+    }
+    r->handler(ctx, req, resp);
+}
+
+void api_error(struct api_resp *resp, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    buf_reset(&resp->body);
+    struct jsonw w;
+    jw_init(&w, &resp->body);
+    jw_obj_begin(&w);
+    jw_kstr(&w, "error", msg);
+    jw_kint(&w, "status", status);
+    jw_obj_end(&w);
+    buf_addc(&resp->body, '\n');
+    resp->status = status;
+    resp->content_type = "application/json";
+}
+
+void api_json_ok(struct api_resp *resp)
+{
+    resp->status = 200;
+    resp->content_type = "application/json";
+}

@@ -1,0 +1,90 @@
+/*
+ * api: the HTTP API's requests, responses and routes, apart from the transport. A handler
+ * turns a request into a response on the event-loop thread; it reads snapshots from the
+ * board and history from the store, and never blocks or does I/O of its own. The transport
+ * (http.c, libwebsockets) parses requests, checks the token and limits, calls api_dispatch()
+ * and writes the response. Errors are JSON: {"error":"...","status":404}.
+ */
+#ifndef VIGIL_API_H
+#define VIGIL_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "store/board.h"
+#include "store/store.h"
+
+enum http_method {
+    HTTP_GET = 1 << 0,
+    HTTP_HEAD = 1 << 1,
+    HTTP_POST = 1 << 2,
+    HTTP_PUT = 1 << 3,
+    HTTP_DELETE = 1 << 4,
+    HTTP_PATCH = 1 << 5,
+    HTTP_OPTIONS = 1 << 6,
+    HTTP_OTHER = 1 << 7,
+};
+
+struct api_req {
+    enum http_method method;
+    const char *path; /* decoded, without the query */
+    /* Copies query argument `name`, decoded, into out (NUL-terminated); returns its length,
+     * or -1 when absent, -2 when longer than outlen - 1. */
+    int (*query)(const struct api_req *req, const char *name, char *out, size_t outlen);
+    void *transport;  /* the transport's own handle, for query() */
+    const char *body; /* POST body, not NUL-terminated; NULL when none */
+    size_t body_len;
+    const char *content_type; /* "" when absent */
+};
+
+struct api_resp {
+    int status;
+    const char *content_type; /* a static string */
+    const char *allow;        /* for 405: the methods allowed, or NULL */
+    bool close;               /* close the connection after this response */
+    struct buf body;          /* owned by the transport, reused across requests */
+};
+
+/* What the daemon counts about its clients; the loop alone writes these. */
+struct api_stats {
+    unsigned connections;
+    uint64_t connections_total;
+    uint64_t connections_refused;
+    uint64_t requests;
+    uint64_t unauthorized;
+};
+
+/* Everything a handler may read. Owned by the daemon; the loop thread alone uses it. */
+struct api_ctx {
+    const struct config *cfg; /* borrowed; replaced by a reload only between requests */
+    struct store *store;
+    struct board *board;
+    int64_t start_ms;      /* unix ms when serving began */
+    int64_t start_mono_ns;
+    struct api_stats stats;
+    char hostname[256];
+};
+
+/* Routes req to its handler. Sets a 404 or 405 JSON error when there is none. */
+void api_dispatch(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+/* True when the path needs no token (/health). */
+bool api_path_is_public(const char *path);
+
+/* Replaces resp's body with a JSON error. */
+void api_error(struct api_resp *resp, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Sets status 200 and JSON content type; the body is what the handler wrote. */
+void api_json_ok(struct api_resp *resp);
+
+/* Handlers, one file per endpoint family. Each returns nothing: it fills resp. */
+void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_system(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_history(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_series(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_index(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+
+#endif

@@ -1,0 +1,63 @@
+/* api_metrics: GET /metrics, Prometheus text exposition 0.0.4. The collectors' families
+ * come pre-encoded in their snaps; the daemon's own families are added per request, since
+ * they change between samples (connections) and cost little. */
+#include "api/api.h"
+#include "collect/sampler.h"
+#include "core/clock.h"
+#include "encode/prom.h"
+
+static int self_families(struct api_ctx *ctx, struct buf *b)
+{
+    const char *build[] = {"version", VIGIL_VERSION, "commit", VIGIL_COMMIT, NULL};
+    int rc = prom_family(b, "vigil_build_info", "gauge", "vigil's version; always 1.");
+    if (!rc)
+        rc = prom_sample(b, "vigil_build_info", build, 1);
+    if (!rc)
+        rc = prom_family(b, "vigil_start_time_seconds", "gauge",
+                         "When vigil started, in seconds since the epoch.");
+    if (!rc)
+        rc = prom_sample(b, "vigil_start_time_seconds", NULL, (double)ctx->start_ms / 1000);
+    if (!rc)
+        rc = prom_family(b, "vigil_http_connections", "gauge", "Open client connections.");
+    if (!rc)
+        rc = prom_sample_u64(b, "vigil_http_connections", NULL, ctx->stats.connections);
+    if (!rc)
+        rc = prom_family(b, "vigil_http_requests_total", "counter", "HTTP requests served.");
+    if (!rc)
+        rc = prom_sample_u64(b, "vigil_http_requests_total", NULL, ctx->stats.requests);
+    if (!rc)
+        rc = prom_family(b, "vigil_http_connections_refused_total", "counter",
+                         "Connections refused because the connection limit was reached.");
+    if (!rc)
+        rc = prom_sample_u64(b, "vigil_http_connections_refused_total", NULL,
+                             ctx->stats.connections_refused);
+    if (!rc)
+        rc = prom_family(b, "vigil_history_series", "gauge", "Series kept in memory.");
+    if (!rc)
+        rc = prom_sample_u64(b, "vigil_history_series", NULL, store_count(ctx->store));
+    if (!rc)
+        rc = prom_family(b, "vigil_history_memory_bytes", "gauge",
+                         "Bytes allocated for in-memory history.");
+    if (!rc)
+        rc = prom_sample_u64(b, "vigil_history_memory_bytes", NULL, store_bytes(ctx->store));
+    return rc;
+}
+
+void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp)
+{
+    (void)req;
+    struct snap *host = board_get(ctx->board, BOARD_HOST);
+    int rc = 0;
+    if (host)
+        rc = buf_add(&resp->body, host->doc[HOST_DOC_PROM].data ? host->doc[HOST_DOC_PROM].data
+                                                                : "",
+                     host->doc[HOST_DOC_PROM].len);
+    if (!rc)
+        rc = self_families(ctx, &resp->body);
+    if (rc) {
+        api_error(resp, 500, "cannot encode metrics: response too large");
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}

@@ -1,0 +1,45 @@
+/*
+ * http: the daemon's HTTP server on libwebsockets' event loop. The loop thread owns every
+ * socket and every api_ctx field; nothing here may be called from another thread except
+ * http_server_wake(), which is how producers (through the board) and signal handlers get
+ * the loop's attention (lws_cancel_service is the one libwebsockets call that is safe off
+ * the loop thread).
+ *
+ * The server enforces what the API promises: the bearer token (compared in constant time)
+ * on every path but /health, a cap on request headers (max_header_bytes) and bodies
+ * (max_body_bytes, 413), and a connection limit (max_connections: further connections are
+ * closed at accept and counted).
+ */
+#ifndef VIGIL_HTTP_H
+#define VIGIL_HTTP_H
+
+#include <stddef.h>
+
+#include "api/api.h"
+#include "config/config.h"
+
+struct http_server;
+
+/* Creates the server and starts listening as cfg says. ctx is borrowed (it must outlive
+ * the server). NULL with a message in err on failure (address in use, bad address...). */
+struct http_server *http_server_new(struct api_ctx *ctx, const struct config *cfg, char *err,
+                                    size_t errlen);
+void http_server_free(struct http_server *srv);
+
+/* The port actually listened on (useful with port 0). */
+int http_server_port(const struct http_server *srv);
+
+/* Runs the loop once: waits for and handles events. Returns < 0 when the loop failed. */
+int http_server_service(struct http_server *srv);
+
+/* Any thread, and signal handlers: makes http_server_service() return soon. Called by the
+ * board after each publish. */
+void http_server_wake(void *srv);
+
+/* Loop thread: applies settings that can change without a restart (the token, limits). */
+void http_server_reconfigure(struct http_server *srv, const struct config *cfg);
+
+/* Constant-time comparison of a presented secret with the expected one. */
+int http_token_equal(const char *given, size_t given_len, const char *want, size_t want_len);
+
+#endif

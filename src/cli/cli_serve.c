@@ -1,0 +1,184 @@
+/*
+ * cli_serve: `vigil serve`, the daemon. Threads: this one runs the libwebsockets loop and
+ * owns every socket and the API state; the sampler thread collects host metrics and hands
+ * them over through the board. Signals are taken on this thread only (the others block
+ * them): SIGTERM/SIGINT stop, SIGHUP reloads what can change without a restart.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/http.h"
+#include "cli/cli.h"
+#include "collect/sampler.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "store/board.h"
+#include "store/store.h"
+
+static const char usage[] =
+    "Runs the vigil daemon: collects metrics every interval and serves them over HTTP\n"
+    "(GET /health, /api/v1/system, /api/v1/history, /api/v1/series, /metrics).\n"
+    "SIGHUP reloads the configuration; the token, limits and log level apply at once.";
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
+static _Atomic(struct http_server *) signal_server;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
+    http_server_wake(atomic_load(&signal_server));
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Threads started while these are blocked inherit the mask, so signals reach this one. */
+static void block_signals(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void reload(int argc, char **argv, struct config *live, struct http_server *srv)
+{
+    struct config next;
+    if (cli_load_config("serve", usage, argc, argv, &next, NULL) != 0) {
+        log_error("config", "reload failed; keeping the running configuration");
+        return;
+    }
+    static const struct {
+        const char *name;
+        size_t off, size;
+    } restart_only[] = {
+        {"listen", offsetof(struct config, listen_host), sizeof next.listen_host},
+        {"interval", offsetof(struct config, interval_ms), sizeof next.interval_ms},
+        {"history", offsetof(struct config, history_ms), sizeof next.history_ms},
+        {"procfs", offsetof(struct config, procfs), sizeof next.procfs},
+        {"sysfs", offsetof(struct config, sysfs), sizeof next.sysfs},
+        {"max_series", offsetof(struct config, max_series), sizeof next.max_series},
+        {"max_header_bytes", offsetof(struct config, max_header_bytes),
+         sizeof next.max_header_bytes},
+    };
+    for (size_t i = 0; i < sizeof restart_only / sizeof restart_only[0]; i++) {
+        if (memcmp((char *)live + restart_only[i].off, (char *)&next + restart_only[i].off,
+                   restart_only[i].size) != 0)
+            log_warn("config", "'%s' changes only on restart; keeping the running value",
+                     restart_only[i].name);
+    }
+    memcpy(live->token, next.token, sizeof live->token);
+    live->allow_public = next.allow_public;
+    live->max_connections = next.max_connections;
+    live->max_body_bytes = next.max_body_bytes;
+    live->log_level = next.log_level;
+    log_set_level(live->log_level);
+    http_server_reconfigure(srv, live);
+    log_info("config", "reloaded");
+}
+
+int cli_serve(int argc, char **argv)
+{
+    struct config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg) {
+        fprintf(stderr, "vigil: out of memory\n");
+        return 1;
+    }
+    int rc = cli_load_config("serve", usage, argc, argv, cfg, NULL);
+    if (rc) {
+        free(cfg);
+        return rc < 0 ? 0 : rc;
+    }
+    log_set_level(cfg->log_level);
+
+    int status = 1;
+    struct board board;
+    board_init(&board);
+    struct store *store = store_new(cfg->max_series);
+    struct sampler_opts so = {
+        .env = {.procfs = cfg->procfs, .sysfs = cfg->sysfs},
+        .interval_ms = cfg->interval_ms,
+        .history_ms = cfg->history_ms,
+    };
+    struct sampler *sampler = store ? sampler_new(&so, store, &board) : NULL;
+    struct api_ctx ctx = {.cfg = cfg, .store = store, .board = &board};
+    struct http_server *srv = NULL;
+    if (!sampler) {
+        log_error("serve", "out of memory at start-up");
+        goto out;
+    }
+    /* One cycle before serving, so the first request already has a snapshot. */
+    sampler_cycle(sampler);
+    board_collect(&board);
+
+    ctx.start_ms = clock_real_ms();
+    ctx.start_mono_ns = clock_mono_ns();
+    if (gethostname(ctx.hostname, sizeof ctx.hostname - 1) != 0)
+        snprintf(ctx.hostname, sizeof ctx.hostname, "localhost");
+    char err[512];
+    srv = http_server_new(&ctx, cfg, err, sizeof err);
+    if (!srv) {
+        log_error("serve", "%s", err);
+        goto out;
+    }
+    board_set_wake(&board, http_server_wake, srv);
+    atomic_store(&signal_server, srv);
+    install_signals();
+
+    sigset_t old;
+    block_signals(&old);
+    rc = sampler_start(sampler);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc) {
+        log_error("serve", "cannot start the sampler thread");
+        goto out;
+    }
+    log_info("serve", "vigil %s listening on http://%s%s%s:%d/ (interval %lldms, history %llds%s)",
+             VIGIL_VERSION, strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+             strchr(cfg->listen_host, ':') ? "]" : "", http_server_port(srv),
+             (long long)cfg->interval_ms, (long long)(cfg->history_ms / 1000),
+             cfg->token[0] ? ", token required" : "");
+
+    while (!stop_requested) {
+        if (http_server_service(srv) < 0) {
+            log_error("serve", "event loop failed");
+            goto out;
+        }
+        if (reload_requested) {
+            reload_requested = 0;
+            reload(argc, argv, cfg, srv);
+        }
+    }
+    log_info("serve", "stopping");
+    status = 0;
+out:
+    sampler_free(sampler); /* stops and joins the thread first */
+    atomic_store(&signal_server, NULL);
+    http_server_free(srv);
+    board_release(&board);
+    store_free(store);
+    free(cfg);
+    return status;
+}

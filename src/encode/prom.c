@@ -1,0 +1,78 @@
+/* prom: exposition-format writer. %.17g keeps every double exact for Prometheus, which
+ * parses with full precision, unlike the JSON writer that rounds for people. */
+#include "encode/prom.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+int prom_family(struct buf *b, const char *name, const char *type, const char *help)
+{
+    int rc = buf_printf(b, "# HELP %s ", name);
+    /* HELP text escapes only backslash and newline. */
+    for (const char *p = help; !rc && *p; p++) {
+        if (*p == '\\')
+            rc = buf_add(b, "\\\\", 2);
+        else if (*p == '\n')
+            rc = buf_add(b, "\\n", 2);
+        else
+            rc = buf_addc(b, *p);
+    }
+    if (!rc)
+        rc = buf_printf(b, "\n# TYPE %s %s\n", name, type);
+    return rc;
+}
+
+int prom_escape_label(struct buf *b, const char *value)
+{
+    int rc = 0;
+    for (const char *p = value; !rc && *p; p++) {
+        if (*p == '\\')
+            rc = buf_add(b, "\\\\", 2);
+        else if (*p == '"')
+            rc = buf_add(b, "\\\"", 2);
+        else if (*p == '\n')
+            rc = buf_add(b, "\\n", 2);
+        else
+            rc = buf_addc(b, *p);
+    }
+    return rc;
+}
+
+static int name_and_labels(struct buf *b, const char *name, const char *const *labels)
+{
+    int rc = buf_adds(b, name);
+    if (rc || !labels || !labels[0])
+        return rc;
+    rc = buf_addc(b, '{');
+    for (int i = 0; !rc && labels[i] && labels[i + 1]; i += 2) {
+        if (i > 0)
+            rc = buf_addc(b, ',');
+        if (!rc)
+            rc = buf_printf(b, "%s=\"", labels[i]);
+        if (!rc)
+            rc = prom_escape_label(b, labels[i + 1]);
+        if (!rc)
+            rc = buf_addc(b, '"');
+    }
+    return rc ? rc : buf_addc(b, '}');
+}
+
+int prom_sample(struct buf *b, const char *name, const char *const *labels, double value)
+{
+    int rc = name_and_labels(b, name, labels);
+    if (rc)
+        return rc;
+    if (isnan(value))
+        return buf_adds(b, " NaN\n");
+    if (isinf(value))
+        return buf_adds(b, value > 0 ? " +Inf\n" : " -Inf\n");
+    return buf_printf(b, " %.17g\n", value);
+}
+
+int prom_sample_u64(struct buf *b, const char *name, const char *const *labels, uint64_t value)
+{
+    int rc = name_and_labels(b, name, labels);
+    return rc ? rc : buf_printf(b, " %" PRIu64 "\n", value);
+}
