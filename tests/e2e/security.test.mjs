@@ -1,0 +1,62 @@
+// The token, the loopback default, and reloading the token with SIGHUP.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startVigil, runVigil } from './lib/vigil.mjs';
+
+test('a token protects every endpoint but /health', async () => {
+  const v = await startVigil({ token: 's3cret-token' });
+  try {
+    for (const p of ['/api/v1/system', '/api/v1/history?series=cpu.overall_utilization', '/api/v1/series', '/metrics', '/']) {
+      const none = await fetch(v.url(p));
+      assert.equal(none.status, 401, p);
+      assert.match(none.headers.get('www-authenticate'), /^Bearer/);
+      const wrong = await fetch(v.url(p), { headers: { authorization: 'Bearer s3cret-tokem' } });
+      assert.equal(wrong.status, 401, p);
+      const prefix = await fetch(v.url(p), { headers: { authorization: 'Bearer s3cret' } });
+      assert.equal(prefix.status, 401, p);
+      const right = await fetch(v.url(p), { headers: { authorization: 'Bearer s3cret-token' } });
+      assert.equal(right.status, 200, p);
+    }
+    assert.equal((await fetch(v.url('/health'))).status, 200);
+  } finally {
+    assert.equal(await v.stop(), 0, v.stderr);
+  }
+});
+
+test('a non-loopback address without a token is refused', () => {
+  const r = runVigil(['serve', '--listen', '0.0.0.0:9400']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /refusing to listen on '0\.0\.0\.0:9400' without a token/);
+  const env = runVigil(['serve'], { VIGIL_LISTEN: '0.0.0.0:9400' });
+  assert.equal(env.code, 2);
+  // With a token, or when asked for explicitly, the configuration is accepted.
+  assert.equal(runVigil(['check-config', '--listen', '0.0.0.0:9400', '--token', 't']).code, 0);
+  assert.equal(runVigil(['check-config', '--listen', '0.0.0.0:9400', '--allow-public']).code, 0);
+});
+
+test('SIGHUP reloads the token; a bad file keeps the running configuration', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-reload-'));
+  const file = path.join(dir, 'vigil.ini');
+  fs.writeFileSync(file, '[server]\ntoken = first\n');
+  const v = await startVigil({ args: ['--config', file] });
+  try {
+    const get = (tok) => fetch(v.url('/api/v1/system'), { headers: { authorization: `Bearer ${tok}` } });
+    assert.equal((await get('first')).status, 200);
+    fs.writeFileSync(file, '[server]\ntoken = second\n');
+    v.signal('SIGHUP');
+    await v.waitLog(/config: reloaded/);
+    assert.equal((await get('first')).status, 401);
+    assert.equal((await get('second')).status, 200);
+    fs.writeFileSync(file, '[server]\ntokn = third\n');
+    v.signal('SIGHUP');
+    await v.waitLog(/reload failed; keeping the running configuration/);
+    assert.match(v.stderr, /vigil\.ini:2: unknown key 'tokn'/);
+    assert.equal((await get('second')).status, 200);
+  } finally {
+    assert.equal(await v.stop(), 0, v.stderr);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
