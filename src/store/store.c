@@ -7,6 +7,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,18 +253,25 @@ size_t store_read(const struct store *s, int id, int64_t from_ms, int64_t to_ms,
         return 0;
     uint64_t w = atomic_load_explicit(&se->written, memory_order_acquire);
     uint64_t avail = w < se->cap ? w : se->cap;
+    /* Walk from the newest back. A slot the writer overwrote while we walked holds a sample
+     * newer than the one after it, so the first time order breaks we have reached data
+     * that is gone, and stop. The newest n samples in range are kept. */
     size_t got = 0;
-    int64_t last_ts = 0;
-    for (uint64_t i = w - avail; i < w && got < n; i++) {
+    int64_t prev = INT64_MAX;
+    for (uint64_t k = 0; k < avail && got < n; k++) {
         struct sample smp;
-        if (!slot_read(&se->ring[i % se->cap], &smp))
-            continue;
-        /* A slot overwritten after we loaded `written` holds a newer sample than its
-         * neighbours: skipping anything out of order keeps the result sorted. */
-        if (smp.ts_ms < last_ts || smp.ts_ms < from_ms || smp.ts_ms > to_ms)
-            continue;
-        last_ts = smp.ts_ms;
-        out[got++] = smp;
+        if (!slot_read(&se->ring[(w - 1 - k) % se->cap], &smp) || smp.ts_ms >= prev)
+            break;
+        prev = smp.ts_ms;
+        if (smp.ts_ms < from_ms)
+            break;
+        if (smp.ts_ms <= to_ms)
+            out[got++] = smp;
+    }
+    for (size_t i = 0; i < got / 2; i++) {
+        struct sample t = out[i];
+        out[i] = out[got - 1 - i];
+        out[got - 1 - i] = t;
     }
     return got;
 }
