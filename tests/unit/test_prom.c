@@ -1,6 +1,7 @@
 /* prom and host_encode: exposition lines, label escaping, and a host sample's documents. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "encode/host_encode.h"
