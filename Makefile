@@ -138,13 +138,25 @@ test: deps
 
 # --- fuzzing -------------------------------------------------------------------------
 
+# The library is built once with coverage instrumentation (fuzzer-no-link); each target
+# links it with libFuzzer's main.
 FUZZ_CC := clang
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild/fuzz/gen $(PKG_CFLAGS) \
-	-fsanitize=fuzzer,address,undefined -DVIGIL_VERSION='"$(VERSION)"' -DVIGIL_COMMIT='"fuzz"'
+FUZZ_SAN := address,undefined
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) -fno-omit-frame-pointer \
+	-DVIGIL_VERSION='"$(VERSION)"' -DVIGIL_COMMIT='"fuzz"' -MMD -MP
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 
-build/fuzz/%: fuzz/%.c $(LIB_SRC)
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+
+build/fuzz/libvigil.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: fuzz/%.c build/fuzz/libvigil.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/libvigil.a $(LDLIBS)
 
 fuzz-smoke: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); \
