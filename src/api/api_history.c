@@ -22,7 +22,7 @@
 
 #define HISTORY_MAX_SERIES 512
 #define HISTORY_MAX_POINTS 2000000
-#define HISTORY_DEFAULT_MS (15 * 60 * 1000)
+#define HISTORY_DEFAULT_MS (15 * 60 * (int64_t)1000)
 
 /* Parses a time argument; 0 or -VIGIL_EINVAL. */
 static int parse_time(const char *s, int64_t now, int64_t *out)

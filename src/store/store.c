@@ -44,7 +44,7 @@ struct store *store_new(size_t max_series)
     struct store *s = vigil_calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->table = vigil_calloc(max_series ? max_series : 1, sizeof *s->table);
+    s->table = vigil_calloc(max_series ? max_series : 1, sizeof(struct series *));
     if (!s->table) {
         free(s);
         return NULL;
