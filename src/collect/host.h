@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #define HOST_MAX_CPUS 1024
-#define HOST_MAX_DISKS 64
-#define HOST_MAX_IFACES 64
+#define HOST_MAX_DISKS 128
+#define HOST_MAX_IFACES 256 /* container hosts have a veth per container */
 #define HOST_NAME_LEN 32 /* device and interface names, NUL included (IFNAMSIZ is 16) */
 
 /* 1 MiB: every *_mbps figure is bytes per second divided by this, as the seed computes it. */
@@ -22,7 +22,7 @@ struct cpu_sample {
     bool valid;       /* false on the first cycle: utilisation needs two readings */
     unsigned n_cores; /* entries in per_core; cores are numbered 0..n_cores-1 */
     double overall_utilization;           /* percent, 0..100, all cores together */
-    double per_core_utilization[HOST_MAX_CPUS]; /* percent; NaN for a core that is offline */
+    double per_core_utilization[HOST_MAX_CPUS]; /* percent; NaN: offline, or no interval yet */
 };
 
 struct mem_sample {

@@ -297,9 +297,9 @@ Test(collector_disk, names_cannot_leave_sysfs)
 
 Test(collector_disk, more_disks_than_the_table)
 {
-    char text[16384];
+    char text[32768];
     size_t off = 0;
-    for (int i = 0; i < 100; i++)
+    for (int i = 0; i < HOST_MAX_DISKS + 36; i++)
         off += (size_t)snprintf(text + off, sizeof text - off, "252 %d vd%c%c 1 0 8 0 1 0 8\n", i,
                                 'a' + i / 26, 'a' + i % 26);
     host_fixture_write(dir, "proc/diskstats", text);
