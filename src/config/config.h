@@ -21,7 +21,7 @@
 #include "core/log.h"
 
 #define CONFIG_PATH_MAX 512
-#define CONFIG_ERR_MAX 512
+#define CONFIG_ERR_MAX  512
 
 struct config {
     /* [server] */
@@ -52,7 +52,8 @@ struct config {
  * directory under $XDG_STATE_HOME or ~/.local/state, /proc, /sys, ...). */
 void config_defaults(struct config *c);
 
-/* Reads an INI file into c. 0, or a negative error with the message in err. */
+/* Reads an INI file into c. 0, or a negative error with the message in err. Every loader
+ * leaves c unchanged on error, so a failed reload keeps the values in use. */
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
 /* The same from text in memory; `name` stands for the file name in messages. */
 int config_load_string(struct config *c, const char *text, const char *name, char *err,
@@ -80,7 +81,7 @@ void config_print(const struct config *c, FILE *out);
 
 /* Value parsers, exposed for reuse and tests. Each returns 0 or -VIGIL_EINVAL/-ERANGE. */
 int config_parse_duration_ms(const char *s, int64_t *ms); /* 500ms 2s 1m 1h 1d 1h30m */
-int config_parse_size(const char *s, size_t *bytes);      /* 1024, 64K, 16M, 1G, 16MiB */
+int config_parse_size(const char *s, size_t *bytes);      /* 1024, 64K, 16M, 1G, 16MiB; K=KB=KiB */
 int config_parse_bool(const char *s, bool *v);            /* true/false yes/no on/off 1/0 */
 int config_parse_uint(const char *s, unsigned *v);
 /* "127.0.0.1:9400", "[::1]:9400", "localhost:9400", ":9400" (loopback) */
