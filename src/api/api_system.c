@@ -5,11 +5,12 @@
 #include "core/clock.h"
 #include "core/jsonw.h"
 
-static void part(struct jsonw *w, const char *key, const struct snap *s, int doc)
+static void part(struct jsonw *w, const char *key, const struct snap *s, unsigned chan)
 {
+    const struct buf *b = snap_channel_data(s, chan);
     jw_key(w, key);
-    if (s && s->doc[doc].len)
-        jw_raw(w, s->doc[doc].data, s->doc[doc].len);
+    if (b && b->len)
+        jw_raw(w, b->data, b->len);
     else
         jw_null(w);
 }
@@ -23,11 +24,11 @@ void api_system(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
     jw_obj_begin(&w);
     jw_key(&w, "gpus");
     jw_raw(&w, "[]", 2);
-    part(&w, "cpu", host, HOST_DOC_CPU);
-    part(&w, "memory", host, HOST_DOC_MEMORY);
-    part(&w, "disk", host, HOST_DOC_DISK);
-    part(&w, "network", host, HOST_DOC_NETWORK);
-    part(&w, "load", host, HOST_DOC_LOAD);
+    part(&w, "cpu", host, HOST_CHAN_CPU);
+    part(&w, "memory", host, HOST_CHAN_MEMORY);
+    part(&w, "disk", host, HOST_CHAN_DISK);
+    part(&w, "network", host, HOST_CHAN_NETWORK);
+    part(&w, "load", host, HOST_CHAN_LOAD);
     int64_t ts = host ? host->ts_ms : clock_real_ms();
     char iso[32];
     jw_kstr(&w, "timestamp", clock_iso8601(ts, iso, sizeof iso));

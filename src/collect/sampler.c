@@ -352,16 +352,26 @@ static struct snap *encode(struct sampler *s)
         return NULL;
     snap->seq = ++s->seq;
     snap->ts_ms = s->sample.ts_ms;
-    static void (*const parts[])(const struct host_sample *, struct jsonw *) = {
-        [HOST_DOC_CPU] = host_encode_cpu,         [HOST_DOC_MEMORY] = host_encode_memory,
-        [HOST_DOC_DISK] = host_encode_disk,       [HOST_DOC_NETWORK] = host_encode_network,
-        [HOST_DOC_LOAD] = host_encode_load,
+    static const struct {
+        const char *name;
+        void (*encode)(const struct host_sample *, struct jsonw *);
+    } parts[HOST_NCHAN] = {
+        [HOST_CHAN_CPU] = {"system/cpu", host_encode_cpu},
+        [HOST_CHAN_MEMORY] = {"system/memory", host_encode_memory},
+        [HOST_CHAN_DISK] = {"system/disk", host_encode_disk},
+        [HOST_CHAN_NETWORK] = {"system/network", host_encode_network},
+        [HOST_CHAN_LOAD] = {"system/load", host_encode_load},
     };
     int err = 0;
-    for (int i = HOST_DOC_CPU; i <= HOST_DOC_LOAD && !err; i++) {
+    for (int i = 0; i < HOST_NCHAN && !err; i++) {
+        struct buf *b = snap_add_channel(snap, parts[i].name);
+        if (!b) {
+            err = -VIGIL_ENOMEM;
+            break;
+        }
         struct jsonw w;
-        jw_init(&w, &snap->doc[i]);
-        parts[i](&s->sample, &w);
+        jw_init(&w, b);
+        parts[i].encode(&s->sample, &w);
         err = w.err;
     }
     if (!err)

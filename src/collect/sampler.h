@@ -20,13 +20,19 @@
 #include "store/board.h"
 #include "store/store.h"
 
+/* The channels of a BOARD_HOST snap, in this order: each is one part of /api/v1/system
+ * and the payload of the stream channel of the same name. */
+enum host_chan {
+    HOST_CHAN_CPU,     /* "system/cpu": JSON object */
+    HOST_CHAN_MEMORY,  /* "system/memory" */
+    HOST_CHAN_DISK,    /* "system/disk" */
+    HOST_CHAN_NETWORK, /* "system/network" */
+    HOST_CHAN_LOAD,    /* "system/load" */
+    HOST_NCHAN
+};
+
 /* What each document of a BOARD_HOST snap holds. */
 enum host_doc {
-    HOST_DOC_CPU,        /* JSON object: cpu part of /api/v1/system, channel system/cpu */
-    HOST_DOC_MEMORY,     /* JSON object */
-    HOST_DOC_DISK,       /* JSON object */
-    HOST_DOC_NETWORK,    /* JSON object */
-    HOST_DOC_LOAD,       /* JSON object */
     HOST_DOC_PROM,       /* exposition text of the host families */
     HOST_DOC_COLLECTORS, /* JSON object: collector name -> {state, error, last_ok} */
 };

@@ -1,7 +1,9 @@
 /* board: single-slot mailboxes from producer threads to the loop (see board.h). */
 #include "store/board.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/fault.h"
 
@@ -12,6 +14,7 @@ struct snap *snap_new(enum board_slot slot, size_t doc_max)
         return NULL;
     s->refs = 1;
     s->slot = slot;
+    s->doc_max = doc_max;
     for (int i = 0; i < SNAP_MAX_DOCS; i++)
         buf_init(&s->doc[i], doc_max);
     return s;
@@ -23,7 +26,33 @@ void snap_free(struct snap *s)
         return;
     for (int i = 0; i < SNAP_MAX_DOCS; i++)
         buf_release(&s->doc[i]);
+    for (unsigned i = 0; i < s->n_chan; i++)
+        buf_release(&s->chan[i].data);
+    free(s->chan);
     free(s);
+}
+
+struct buf *snap_add_channel(struct snap *s, const char *name)
+{
+    if (strlen(name) >= SNAP_CHANNEL_NAME)
+        return NULL;
+    if (s->n_chan == s->cap_chan) {
+        unsigned cap = s->cap_chan ? s->cap_chan * 2 : 8;
+        struct snap_channel *c = vigil_realloc(s->chan, cap * sizeof *c);
+        if (!c)
+            return NULL;
+        s->chan = c;
+        s->cap_chan = cap;
+    }
+    struct snap_channel *c = &s->chan[s->n_chan++];
+    snprintf(c->name, sizeof c->name, "%s", name);
+    buf_init(&c->data, s->doc_max);
+    return &c->data;
+}
+
+const struct buf *snap_channel_data(const struct snap *s, unsigned i)
+{
+    return s && i < s->n_chan ? &s->chan[i].data : NULL;
 }
 
 void snap_ref(struct snap *s)

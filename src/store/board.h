@@ -29,6 +29,14 @@ enum board_slot {
 };
 
 #define SNAP_MAX_DOCS 12
+#define SNAP_CHANNEL_NAME 64
+
+/* One live-stream channel's payload ("system/cpu" -> {...}), encoded once by the producer
+ * and sent as is to every subscriber. */
+struct snap_channel {
+    char name[SNAP_CHANNEL_NAME];
+    struct buf data; /* one JSON value */
+};
 
 struct snap {
     int refs;           /* loop thread only */
@@ -36,11 +44,19 @@ struct snap {
     uint64_t seq;       /* producer's counter, 1 for the first */
     int64_t ts_ms;      /* when the data was read, unix ms */
     struct buf doc[SNAP_MAX_DOCS]; /* meaning of each index is the producer's (see its header) */
+    struct snap_channel *chan;     /* owned; n_chan entries, in the producer's order */
+    unsigned n_chan, cap_chan;
+    size_t doc_max;
 };
 
 /* Returns a new snap with one reference and empty documents capped at doc_max bytes each,
  * or NULL. */
 struct snap *snap_new(enum board_slot slot, size_t doc_max);
+/* Adds a channel called name and returns its empty payload buffer (capped like the docs),
+ * or NULL when out of memory or the name is too long. Producer side, before publishing. */
+struct buf *snap_add_channel(struct snap *s, const char *name);
+/* The payload of channel i, or NULL. */
+const struct buf *snap_channel_data(const struct snap *s, unsigned i);
 void snap_ref(struct snap *s);   /* loop thread only */
 void snap_unref(struct snap *s); /* loop thread only; frees at zero */
 /* Frees a snap that was never published (producer side). */

@@ -32,7 +32,7 @@ int main(void)
         if (snap) {
             RACE_CHECK(snap->seq >= last);
             last = snap->seq;
-            RACE_CHECK(snap->doc[HOST_DOC_CPU].len > 0);
+            RACE_CHECK(snap->n_chan == HOST_NCHAN && snap->chan[HOST_CHAN_CPU].data.len > 0);
         }
         int id = store_find(store, "cpu.overall_utilization");
         if (id >= 0)

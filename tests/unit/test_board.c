@@ -1,6 +1,8 @@
 /* board: the newest snap wins, unpicked snaps are freed, references keep a snap alive. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "store/board.h"
 
@@ -91,4 +93,25 @@ Test(board, producers_on_threads_and_the_loop_agree)
     cr_assert_eq(board_get(&b, BOARD_HOST)->seq, 2000);
     cr_assert_eq(board_get(&b, BOARD_GPU)->seq, 2000);
     board_release(&b);
+}
+
+Test(board, channels_belong_to_the_snap)
+{
+    struct snap *s = snap_new(BOARD_HOST, 64);
+    for (int i = 0; i < 20; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "system/gpu/%d", i);
+        struct buf *b = snap_add_channel(s, name);
+        cr_assert_not_null(b);
+        buf_printf(b, "{\"i\":%d}", i);
+    }
+    cr_assert_eq(s->n_chan, 20);
+    cr_assert_str_eq(s->chan[19].name, "system/gpu/19");
+    cr_assert_str_eq(snap_channel_data(s, 7)->data, "{\"i\":7}");
+    cr_assert_null(snap_channel_data(s, 20));
+    char longname[SNAP_CHANNEL_NAME + 1];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    cr_assert_null(snap_add_channel(s, longname));
+    snap_free(s); /* ASan checks that every channel buffer goes with it */
 }
