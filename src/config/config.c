@@ -604,6 +604,19 @@ int config_validate(const struct config *c, char *err, size_t errlen)
         config_err_set(err, errlen, "history window %s is shorter than the interval %s", h, i);
         return -VIGIL_ERANGE;
     }
+    /* Every series holds window/interval samples of 16 bytes, allocated at once: bound it
+     * so that a window of 7d at 100ms cannot ask for gigabytes. */
+    if (c->history_ms / c->interval_ms > CONFIG_MAX_HISTORY_SAMPLES) {
+        char h[32], i[32];
+        duration_format(c->history_ms, h, sizeof h);
+        duration_format(c->interval_ms, i, sizeof i);
+        config_err_set(err, errlen,
+                       "history window %s at interval %s keeps %lld samples per series (at "
+                       "most %d): use a longer interval or a shorter window",
+                       h, i, (long long)(c->history_ms / c->interval_ms),
+                       CONFIG_MAX_HISTORY_SAMPLES);
+        return -VIGIL_ERANGE;
+    }
     return 0;
 }
 

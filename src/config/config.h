@@ -21,6 +21,8 @@
 #include "core/log.h"
 
 #define CONFIG_PATH_MAX 512
+/* In-memory history per series: 1 day at 1 s, about 1.4 MiB. */
+#define CONFIG_MAX_HISTORY_SAMPLES 86400
 #define CONFIG_ERR_MAX  512
 
 struct config {

@@ -746,3 +746,17 @@ Test(config_print, options_list_every_flag_and_variable)
         cr_assert_not_null(strstr(text, want[i]), "'%s' missing from:\n%s", want[i], text);
     free(text);
 }
+
+Test(config, history_samples_per_series_are_bounded)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    config_defaults(&c);
+    cr_assert_eq(config_apply_flag(&c, "history", "7d", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_apply_flag(&c, "interval", "100ms", err, sizeof err), 0, "%s", err);
+    cr_assert_lt(config_validate(&c, err, sizeof err), 0);
+    cr_assert(strstr(err, "keeps 6048000 samples per series"), "%s", err);
+    cr_assert_eq(config_apply_flag(&c, "history", "1d", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_apply_flag(&c, "interval", "1s", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_validate(&c, err, sizeof err), 0, "%s", err);
+}
