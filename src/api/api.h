@@ -57,11 +57,15 @@ struct api_stats {
     uint64_t unauthorized;
 };
 
+struct streams;
+struct stream_client;
+
 /* Everything a handler may read. Owned by the daemon; the loop thread alone uses it. */
 struct api_ctx {
     const struct config *cfg; /* borrowed; replaced by a reload only between requests */
     struct store *store;
     struct board *board;
+    struct streams *streams;  /* live notifications (GET /ws, GET /api/v1/stream) */
     int64_t start_ms;      /* unix ms when serving began */
     int64_t start_mono_ns;
     struct api_stats stats;
@@ -82,9 +86,14 @@ void api_json_ok(struct api_resp *resp);
 /* Handlers, one file per endpoint family. Each returns nothing: it fills resp. */
 void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_system(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_gpus(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_history(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_series(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_index(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+
+/* GET /ws: answers one JSON-RPC message (a request or a batch) from a stream client; the
+ * answer is queued on the client. */
+void api_rpc_message(struct api_ctx *ctx, struct stream_client *c, const char *text, size_t len);
 
 #endif

@@ -4,6 +4,9 @@
  * in chunks as the socket becomes writable, so a slow reader holds only its own buffer.
  * Connections are counted between accept (SERVER_NEW_CLIENT_INSTANTIATED) and WSI_DESTROY,
  * marked through the wsi's opaque user data so that other wsis (the listener) are not.
+ * Live streams use the same protocol: GET /ws upgrades to a WebSocket whose messages are
+ * JSON-RPC (api_rpc.c), GET /api/v1/stream stays open as Server-Sent Events; both are
+ * stream clients whose frames come from src/stream/streams.c.
  */
 #include "api/http.h"
 
@@ -16,6 +19,11 @@
 #include "core/err.h"
 #include "core/fault.h"
 #include "core/log.h"
+#include "stream/streams.h"
+
+_Static_assert(STREAM_FRAME_PRE >= LWS_PRE, "stream frames need LWS_PRE bytes of headroom");
+
+#define SSE_HEARTBEAT_US (15 * LWS_US_PER_SEC)
 
 #define RESP_BODY_MAX (64u << 20) /* the largest answer (a long history query) */
 #define WRITE_CHUNK 16384
@@ -28,6 +36,11 @@ struct http_server {
     size_t token_len;
     unsigned max_connections;
     size_t max_body;
+    size_t max_message;
+    char origins[512];
+    struct streams *streams;
+    lws_retry_bo_t retry;
+    lws_sorted_usec_list_t heartbeat;
     unsigned char stage[LWS_PRE + WRITE_CHUNK]; /* loop thread only */
 };
 
@@ -42,6 +55,9 @@ struct conn {
     bool body_too_large;
     bool ready; /* a response is built and being written */
     bool initialised;
+    bool sse;                 /* this HTTP response is an event stream */
+    struct stream_client *sc; /* owned: a WebSocket or SSE client */
+    struct buf ws_rx;         /* a WebSocket message being assembled */
 };
 
 static char counted_marker; /* its address marks a counted connection */
@@ -70,7 +86,12 @@ static void conn_init(struct conn *c)
 
 static void conn_release(struct conn *c)
 {
-    if (!c || !c->initialised)
+    if (!c)
+        return;
+    streams_client_close(c->sc);
+    c->sc = NULL;
+    buf_release(&c->ws_rx);
+    if (!c->initialised)
         return;
     buf_release(&c->resp.body);
     buf_release(&c->body_in);
@@ -124,15 +145,21 @@ static int query_arg(const struct api_req *req, const char *name, char *out, siz
     return -1;
 }
 
+/* The bearer token from the Authorization header; for the stream endpoints, which browsers
+ * open without headers (WebSocket, EventSource), also from ?token=. */
 static bool authorised(struct http_server *srv, struct lws *wsi, const char *path)
 {
     if (!srv->token_len || api_path_is_public(path))
         return true;
     char hdr[512];
     int n = lws_hdr_copy(wsi, hdr, sizeof hdr, WSI_TOKEN_HTTP_AUTHORIZATION);
-    if (n <= 7 || strncasecmp(hdr, "Bearer ", 7) != 0)
+    if (n > 7 && strncasecmp(hdr, "Bearer ", 7) == 0)
+        return http_token_equal(hdr + 7, (size_t)n - 7, srv->token, srv->token_len);
+    if (strcmp(path, "/ws") != 0 && strcmp(path, "/api/v1/stream") != 0)
         return false;
-    return http_token_equal(hdr + 7, (size_t)n - 7, srv->token, srv->token_len);
+    struct api_req req = {.transport = wsi};
+    n = query_arg(&req, "token", hdr, sizeof hdr);
+    return n > 0 && http_token_equal(hdr, (size_t)n, srv->token, srv->token_len);
 }
 
 static int write_headers(struct lws *wsi, struct conn *c)
@@ -205,6 +232,181 @@ static void prepare(struct conn *c)
     c->resp.close = false;
 }
 
+/* ---- Server-Sent Events ---------------------------------------------------------------- */
+
+/* Subscribes c to the comma-separated channels; false with an error response set. */
+static bool subscribe_list(struct conn *c, char *list)
+{
+    for (char *p = list; p && *p;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p) {
+            int rc = streams_client_subscribe(c->sc, p);
+            if (rc == -VIGIL_EINVAL) {
+                api_error(&c->resp, 400, "unknown channel '%.60s'", p);
+                return false;
+            }
+            if (rc) {
+                api_error(&c->resp, 400, "too many channels");
+                return false;
+            }
+        }
+        p = comma ? comma + 1 : NULL;
+    }
+    return true;
+}
+
+static int sse_open(struct http_server *srv, struct lws *wsi, struct conn *c)
+{
+    char list[4096], last[32];
+    struct api_req req = {.transport = wsi};
+    int n = query_arg(&req, "channels", list, sizeof list);
+    if (n <= 0) {
+        api_error(&c->resp, 400, n == -2 ? "'channels' is too long"
+                                         : "'channels' is required, e.g. ?channels=system/cpu");
+        return start_response(wsi, c);
+    }
+    c->sc = streams_client_open(srv->streams, STREAM_SSE, wsi);
+    if (!c->sc) {
+        api_error(&c->resp, 503, "out of memory");
+        return start_response(wsi, c);
+    }
+    if (!subscribe_list(c, list)) {
+        streams_client_close(c->sc);
+        c->sc = NULL;
+        return start_response(wsi, c);
+    }
+    /* Resumption: the Last-Event-ID header (EventSource sends it on reconnect) or
+     * ?last_event_id=: the frames missed since then are replayed; a new stream gets the
+     * current value of each channel instead. */
+    bool replayed = false;
+    int ln = lws_hdr_custom_copy(wsi, last, sizeof last, "last-event-id:", 14);
+    if (ln <= 0)
+        ln = query_arg(&req, "last_event_id", last, sizeof last);
+    unsigned long long last_id = 0;
+    if (ln > 0) {
+        char *end;
+        last_id = strtoull(last, &end, 10);
+        replayed = *end == '\0';
+    }
+    unsigned char hdr[LWS_PRE + 512];
+    unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+    if (lws_add_http_common_headers(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN,
+                                    &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)"no-store", 8, &p, end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    lws_http_mark_sse(wsi);
+    c->sse = true;
+    if (replayed)
+        streams_client_replay(c->sc, last_id);
+    /* A comment first, so clients see the stream open before the first event. */
+    static const char hello[] = ": vigil event stream\n\n";
+    streams_client_reply(c->sc, hello, sizeof hello - 1);
+    if (!replayed)
+        for (char *p2 = list; p2 < list + n; p2 += strlen(p2) + 1)
+            streams_client_catch_up(c->sc, p2);
+    return 0;
+}
+
+/* Writes the client's next queued frame; -1 closes the connection. */
+static int stream_write(struct lws *wsi, struct conn *c, enum lws_write_protocol proto)
+{
+    size_t len;
+    const unsigned char *data = c->sc ? streams_client_peek(c->sc, &len) : NULL;
+    if (!data)
+        return 0;
+    /* The frame has STREAM_FRAME_PRE bytes before it for lws to write its header into. */
+    if (lws_write(wsi, (unsigned char *)data, len, proto) < (int)len)
+        return -1;
+    streams_client_sent(c->sc);
+    return 0;
+}
+
+static void heartbeat(lws_sorted_usec_list_t *sul)
+{
+    struct http_server *srv = lws_container_of(sul, struct http_server, heartbeat);
+    static const char ping[] = ": ping\n\n";
+    streams_heartbeat(srv->streams, ping, sizeof ping - 1);
+    lws_sul_schedule(srv->lws, 0, &srv->heartbeat, heartbeat, SSE_HEARTBEAT_US);
+}
+
+/* ---- WebSocket ------------------------------------------------------------------------ */
+
+/* The Origin, when a browser sends one, must be listed in allowed_origins or be this very
+ * host (same-origin); clients that send none (curl, scripts) are not browsers and pass. */
+static bool origin_allowed(struct http_server *srv, struct lws *wsi)
+{
+    char origin[256], host[256];
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0)
+        return true;
+    for (const char *p = srv->origins; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n && *p == ' ') {
+            p++;
+            n--;
+        }
+        while (n && p[n - 1] == ' ')
+            n--;
+        if ((n == 1 && *p == '*') || (n == strlen(origin) && strncmp(p, origin, n) == 0))
+            return true;
+        p = comma ? comma + 1 : p + strlen(p);
+    }
+    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+        return false;
+    const char *o = strstr(origin, "://");
+    return o && strcmp(o + 3, host) == 0;
+}
+
+static int ws_filter(struct http_server *srv, struct lws *wsi)
+{
+    char uri[64];
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws") != 0)
+        return 1;
+    if (!authorised(srv, wsi, "/ws")) {
+        srv->ctx->stats.unauthorized++;
+        return 1;
+    }
+    return origin_allowed(srv, wsi) ? 0 : 1;
+}
+
+static int ws_receive(struct http_server *srv, struct lws *wsi, struct conn *c, const void *in,
+                      size_t len)
+{
+    if (lws_frame_is_binary(wsi)) {
+        static const char why[] = "vigil speaks JSON-RPC in text messages";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)why,
+                         sizeof why - 1);
+        return -1;
+    }
+    if (buf_add(&c->ws_rx, in, len)) {
+        static const char why[] = "message too large";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)why,
+                         sizeof why - 1);
+        return -1;
+    }
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+        return 0;
+    api_rpc_message(srv->ctx, c->sc, c->ws_rx.data ? c->ws_rx.data : "", c->ws_rx.len);
+    buf_reset(&c->ws_rx);
+    return 0;
+}
+
+static void stream_want_write(void *conn)
+{
+    lws_callback_on_writable(conn);
+}
+
+static void stream_kill(void *conn)
+{
+    lws_set_timeout(conn, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static const struct stream_transport transport = {stream_want_write, stream_kill};
+
 static int dispatch(struct http_server *srv, struct lws *wsi, struct conn *c)
 {
     struct api_req req = {
@@ -224,6 +426,8 @@ static int dispatch(struct http_server *srv, struct lws *wsi, struct conn *c)
     } else if (!authorised(srv, wsi, c->path)) {
         srv->ctx->stats.unauthorized++;
         api_error(&c->resp, 401, "a valid bearer token is required");
+    } else if (strcmp(c->path, "/api/v1/stream") == 0 && c->method == HTTP_GET) {
+        return sse_open(srv, wsi, c);
     } else {
         api_dispatch(srv->ctx, &req, &c->resp);
     }
@@ -308,8 +512,27 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        if (srv)
-            board_collect(srv->ctx->board);
+        if (srv) {
+            unsigned changed = board_collect(srv->ctx->board);
+            streams_from_board(srv->streams, srv->ctx->board, changed);
+            streams_drain(srv->streams);
+        }
+        return 0;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return srv ? ws_filter(srv, wsi) : 1;
+    case LWS_CALLBACK_ESTABLISHED:
+        if (!c || !srv)
+            return -1;
+        memset(c, 0, sizeof *c);
+        buf_init(&c->ws_rx, srv->max_message);
+        c->sc = streams_client_open(srv->streams, STREAM_WS, wsi);
+        return c->sc ? 0 : -1;
+    case LWS_CALLBACK_RECEIVE:
+        return c && srv && c->sc ? ws_receive(srv, wsi, c, in, len) : -1;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return c ? stream_write(wsi, c, LWS_WRITE_TEXT) : -1;
+    case LWS_CALLBACK_CLOSED:
+        conn_release(c);
         return 0;
     case LWS_CALLBACK_HTTP:
         return c && srv ? on_http(srv, wsi, c, in) : -1;
@@ -322,6 +545,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         return c && srv ? dispatch(srv, wsi, c) : -1;
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (c && c->sse)
+            return stream_write(wsi, c, LWS_WRITE_HTTP);
         return c && srv ? on_writable(srv, wsi, c) : -1;
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
@@ -372,6 +597,8 @@ void http_server_reconfigure(struct http_server *srv, const struct config *cfg)
     srv->token_len = strlen(srv->token);
     srv->max_connections = cfg->max_connections;
     srv->max_body = cfg->max_body_bytes;
+    srv->max_message = cfg->max_message_bytes;
+    snprintf(srv->origins, sizeof srv->origins, "%s", cfg->allowed_origins);
 }
 
 struct http_server *http_server_new(struct api_ctx *ctx, const struct config *cfg, char *err,
@@ -384,6 +611,22 @@ struct http_server *http_server_new(struct api_ctx *ctx, const struct config *cf
     }
     srv->ctx = ctx;
     http_server_reconfigure(srv, cfg);
+    struct stream_limits lim;
+    stream_limits_default(&lim);
+    lim.queue_frames = cfg->queue_frames;
+    lim.stuck_ms = cfg->stuck_timeout_ms;
+    srv->streams = streams_new(&lim, &transport, http_server_wake, srv);
+    if (!srv->streams) {
+        snprintf(err, errlen, "out of memory");
+        free(srv);
+        return NULL;
+    }
+    ctx->streams = srv->streams;
+    /* WebSocket liveness: a ping after ping_interval of silence, and the connection closed
+     * when nothing (not even a pong) came back within another. */
+    uint16_t ping_s = (uint16_t)(cfg->ping_interval_ms / 1000 ? cfg->ping_interval_ms / 1000 : 1);
+    srv->retry.secs_since_valid_ping = ping_s;
+    srv->retry.secs_since_valid_hangup = (uint16_t)(ping_s * 2);
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_logger);
 
     const char *iface = cfg->listen_host;
@@ -394,7 +637,7 @@ struct http_server *http_server_new(struct api_ctx *ctx, const struct config *cf
 
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.user = srv;
     info.server_string = "vigil";
     info.max_http_header_data = (unsigned short)cfg->max_header_bytes;
@@ -405,6 +648,8 @@ struct http_server *http_server_new(struct api_ctx *ctx, const struct config *cf
     srv->lws = lws_create_context(&info);
     if (!srv->lws) {
         snprintf(err, errlen, "cannot start the event loop");
+        streams_free(srv->streams);
+        ctx->streams = NULL;
         free(srv);
         return NULL;
     }
@@ -413,15 +658,19 @@ struct http_server *http_server_new(struct api_ctx *ctx, const struct config *cf
     info.protocols = protocols;
     info.vhost_name = "vigil";
     info.user = srv;
+    info.retry_and_idle_policy = &srv->retry;
     srv->vhost = lws_create_vhost(srv->lws, &info);
     if (!srv->vhost) {
         snprintf(err, errlen, "cannot listen on '%s:%d' (address in use, or not an address "
                               "of this machine?)",
                  cfg->listen_host, cfg->listen_port);
         lws_context_destroy(srv->lws);
+        streams_free(srv->streams);
+        ctx->streams = NULL;
         free(srv);
         return NULL;
     }
+    lws_sul_schedule(srv->lws, 0, &srv->heartbeat, heartbeat, SSE_HEARTBEAT_US);
     return srv;
 }
 
@@ -429,7 +678,10 @@ void http_server_free(struct http_server *srv)
 {
     if (!srv)
         return;
+    /* Destroying the context closes every connection, and with them the stream clients. */
     lws_context_destroy(srv->lws);
+    srv->ctx->streams = NULL;
+    streams_free(srv->streams);
     free(srv);
 }
 

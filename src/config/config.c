@@ -50,6 +50,8 @@ static const struct opt collect_opts[] = {
     {"procfs", "VIGIL_PROCFS", "procfs", OPT_PATH, FIELD(procfs), 0, 0, 0, "/proc",
      "the /proc to read (a container can read the host's)"},
     {"sysfs", "VIGIL_SYSFS", "sysfs", OPT_PATH, FIELD(sysfs), 0, 0, 0, "/sys", "the /sys to read"},
+    {"nvml_path", "VIGIL_NVML_PATH", "nvml-path", OPT_STRING, FIELD(nvml_path), 0, 0, 0, "",
+     "the NVML library to load; empty: libnvidia-ml.so.1 through the library search path"},
 };
 
 static const struct opt history_opts[] = {
@@ -59,10 +61,27 @@ static const struct opt history_opts[] = {
      "4096", "most series kept in memory"},
 };
 
+static const struct opt stream_opts[] = {
+    {"ping_interval", "VIGIL_PING_INTERVAL", "ping-interval", OPT_DURATION,
+     FIELD(ping_interval_ms), 0, SECOND, HOUR, "30s",
+     "WebSocket ping period; a client silent for two periods is closed"},
+    {"allowed_origins", "VIGIL_ALLOWED_ORIGINS", "allowed-origins", OPT_STRING,
+     FIELD(allowed_origins), 0, 0, 0, "",
+     "Origins allowed to open /ws, comma-separated (empty: the same host only)"},
+    {"queue_frames", "VIGIL_QUEUE_FRAMES", "queue-frames", OPT_UINT, FIELD(queue_frames), 0, 4,
+     65536, "64", "frames waiting per stream client"},
+    {"stuck_timeout", "VIGIL_STUCK_TIMEOUT", "stuck-timeout", OPT_DURATION,
+     FIELD(stuck_timeout_ms), 0, 100, HOUR, "10s",
+     "a stream client whose queue stays full this long is disconnected"},
+    {"max_message_bytes", "VIGIL_MAX_MESSAGE_BYTES", "max-message-bytes", OPT_SIZE,
+     FIELD(max_message_bytes), 0, KIB, 16 * MIB, "64KiB", "largest WebSocket message accepted"},
+};
+
 const struct section_kind config_kinds[] = {
     {"server", false, server_opts, COUNT(server_opts), NULL},
     {"collect", false, collect_opts, COUNT(collect_opts), NULL},
     {"history", false, history_opts, COUNT(history_opts), NULL},
+    {"stream", false, stream_opts, COUNT(stream_opts), NULL},
 };
 const size_t config_nkinds = COUNT(config_kinds);
 

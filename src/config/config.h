@@ -41,10 +41,18 @@ struct config {
     int64_t interval_ms;
     char procfs[CONFIG_PATH_MAX];
     char sysfs[CONFIG_PATH_MAX];
+    char nvml_path[CONFIG_PATH_MAX]; /* the NVML library to load; "": the default names */
 
     /* [history] */
     int64_t history_ms; /* the in-memory window */
     unsigned max_series;
+
+    /* [stream] */
+    int64_t ping_interval_ms;  /* WebSocket ping; a client silent for two is closed */
+    char allowed_origins[512]; /* comma-separated Origins allowed on /ws; "" same host only */
+    unsigned queue_frames;     /* per stream client */
+    int64_t stuck_timeout_ms;  /* a client whose queue stays full this long is dropped */
+    size_t max_message_bytes;  /* largest WebSocket message from a client */
 
     /* where the values came from */
     char config_path[CONFIG_PATH_MAX]; /* the INI file read, or "" */
