@@ -18,6 +18,7 @@ struct route {
 static const struct route routes[] = {
     {"/health", HTTP_GET | HTTP_HEAD, api_health, true},
     {"/api/v1/system", HTTP_GET | HTTP_HEAD, api_system, false},
+    {"/api/v1/gpus", HTTP_GET | HTTP_HEAD, api_gpus, false},
     {"/api/v1/history", HTTP_GET | HTTP_HEAD, api_history, false},
     {"/api/v1/series", HTTP_GET | HTTP_HEAD, api_series, false},
     {"/metrics", HTTP_GET | HTTP_HEAD, api_metrics, false},

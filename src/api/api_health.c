@@ -1,13 +1,41 @@
 /* api_health: GET /health, the one endpoint that never asks for a token (container and
  * load-balancer health checks). It says whether vigil is serving and which collectors
- * work, and nothing about the host beyond that. */
+ * work (the host's and the GPU's), and nothing about the host beyond that. */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "collect/gpu_sampler.h"
 #include "collect/sampler.h"
 #include "core/clock.h"
 #include "core/jsonw.h"
+#include "stream/streams.h"
+
+/* The host collectors' object with "gpu" added as one more member. Both parts come
+ * encoded from their threads, so the host object is copied without its closing brace and
+ * the GPU's member appended, rather than parsed. */
+static void collectors(struct jsonw *w, const struct buf *host, const struct buf *gpu)
+{
+    bool has_host = host && host->len >= 2 && host->data[host->len - 1] == '}';
+    if (has_host)
+        jw_raw(w, host->data, host->len - 1);
+    else
+        jw_raw(w, "{", 1);
+    if (w->err)
+        return;
+    bool first = !has_host || host->len == 2; /* "{}" has no member yet */
+    int rc = buf_adds(w->b, first ? "\"gpu\":" : ",\"gpu\":");
+    if (!rc && gpu && gpu->len)
+        rc = buf_add(w->b, gpu->data, gpu->len);
+    else if (!rc)
+        rc = buf_adds(w->b, "{\"state\":\"starting\",\"error\":null,\"reason\":null,"
+                            "\"last_ok\":null,\"available\":false,\"devices\":0,"
+                            "\"backends\":null}");
+    if (!rc)
+        rc = buf_addc(w->b, '}');
+    if (rc)
+        w->err = rc;
+}
 
 void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp)
 {
@@ -18,12 +46,17 @@ void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
     struct jsonw w;
     jw_init(&w, &resp->body);
     jw_obj_begin(&w);
-    /* "degraded" when a collector failed: the daemon serves, but something is missing. */
+    /* "degraded" when a collector failed: the daemon serves, but something is missing. No
+     * GPU is a normal state ("unavailable"); a GPU that fails a call is not. */
     bool degraded = false;
     if (host) {
         const struct buf *c = &host->doc[HOST_DOC_COLLECTORS];
         degraded = c->data && strstr(c->data, "\"state\":\"failed\"") != NULL;
     }
+    struct snap *gpu = board_get(ctx->board, BOARD_GPU);
+    const struct buf *gpu_state = gpu ? &gpu->doc[GPU_DOC_STATE] : NULL;
+    if (gpu_state && gpu_state->data && strstr(gpu_state->data, "\"state\":\"degraded\""))
+        degraded = true;
     jw_kstr(&w, "status", degraded ? "degraded" : "ok");
     jw_kstr(&w, "version", VIGIL_VERSION);
     jw_kstr(&w, "commit", VIGIL_COMMIT);
@@ -34,10 +67,13 @@ void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
     jw_kuint(&w, "connections", ctx->stats.connections);
     jw_kuint(&w, "requests", ctx->stats.requests);
     jw_key(&w, "collectors");
-    if (host && host->doc[HOST_DOC_COLLECTORS].len)
-        jw_raw(&w, host->doc[HOST_DOC_COLLECTORS].data, host->doc[HOST_DOC_COLLECTORS].len);
-    else
-        jw_raw(&w, "{}", 2);
+    collectors(&w, host ? &host->doc[HOST_DOC_COLLECTORS] : NULL, gpu_state);
+    if (ctx->streams) {
+        jw_key(&w, "channels");
+        streams_encode_channels(ctx->streams, &w);
+        jw_key(&w, "streams");
+        streams_encode_health(ctx->streams, &w);
+    }
     jw_key(&w, "history");
     jw_obj_begin(&w);
     jw_kuint(&w, "series", store_count(ctx->store));

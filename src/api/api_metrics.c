@@ -2,9 +2,11 @@
  * come pre-encoded in their snaps; the daemon's own families are added per request, since
  * they change between samples (connections) and cost little. */
 #include "api/api.h"
+#include "collect/gpu_sampler.h"
 #include "collect/sampler.h"
 #include "core/clock.h"
 #include "encode/prom.h"
+#include "stream/streams.h"
 
 static int self_families(struct api_ctx *ctx, struct buf *b)
 {
@@ -52,8 +54,13 @@ void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp
         rc = buf_add(&resp->body, host->doc[HOST_DOC_PROM].data ? host->doc[HOST_DOC_PROM].data
                                                                 : "",
                      host->doc[HOST_DOC_PROM].len);
+    struct snap *gpu = board_get(ctx->board, BOARD_GPU);
+    if (!rc && gpu && gpu->doc[GPU_DOC_PROM].len)
+        rc = buf_add(&resp->body, gpu->doc[GPU_DOC_PROM].data, gpu->doc[GPU_DOC_PROM].len);
     if (!rc)
         rc = self_families(ctx, &resp->body);
+    if (!rc && ctx->streams)
+        rc = streams_encode_prom(ctx->streams, &resp->body);
     if (rc) {
         api_error(resp, 500, "cannot encode metrics: response too large");
         return;

@@ -1,6 +1,8 @@
 /* api_system: GET /api/v1/system, the seed's SystemMetricsResponse. The parts were encoded
- * once by the sampler; a request only joins them, so serving costs a few memcpy calls. */
+ * once by the sampler and the GPU thread; a request only joins them, so serving costs a few
+ * memcpy calls. */
 #include "api/api.h"
+#include "collect/gpu_sampler.h"
 #include "collect/sampler.h"
 #include "core/clock.h"
 #include "core/jsonw.h"
@@ -22,8 +24,13 @@ void api_system(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
     struct jsonw w;
     jw_init(&w, &resp->body);
     jw_obj_begin(&w);
+    struct snap *gpu = board_get(ctx->board, BOARD_GPU);
+    const struct buf *gpus = gpu ? &gpu->doc[GPU_DOC_SYSTEM] : NULL;
     jw_key(&w, "gpus");
-    jw_raw(&w, "[]", 2);
+    if (gpus && gpus->len)
+        jw_raw(&w, gpus->data, gpus->len);
+    else
+        jw_raw(&w, "[]", 2);
     part(&w, "cpu", host, HOST_CHAN_CPU);
     part(&w, "memory", host, HOST_CHAN_MEMORY);
     part(&w, "disk", host, HOST_CHAN_DISK);

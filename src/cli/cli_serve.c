@@ -1,8 +1,9 @@
 /*
  * cli_serve: `vigil serve`, the daemon. Threads: this one runs the libwebsockets loop and
- * owns every socket and the API state; the sampler thread collects host metrics and hands
- * them over through the board. Signals are taken on this thread only (the others block
- * them): SIGTERM/SIGINT stop, SIGHUP reloads what can change without a restart.
+ * owns every socket and the API state; the sampler thread collects host metrics and the GPU
+ * thread GPU metrics, and both hand them over through the board. Signals are taken on this
+ * thread only (the others block them): SIGTERM/SIGINT stop, SIGHUP reloads what can change
+ * without a restart.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "api/api.h"
 #include "api/http.h"
 #include "cli/cli.h"
+#include "collect/gpu_sampler.h"
 #include "collect/sampler.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -24,7 +26,7 @@
 
 static const char usage[] =
     "Runs the vigil daemon: collects metrics every interval and serves them over HTTP\n"
-    "(GET /health, /api/v1/system, /api/v1/history, /api/v1/series, /metrics).\n"
+    "(GET /health, /api/v1/system, /api/v1/gpus, /api/v1/history, /api/v1/series, /metrics).\n"
     "SIGHUP reloads the configuration; the token, limits and log level apply at once.";
 
 static volatile sig_atomic_t stop_requested;
@@ -79,6 +81,7 @@ static void reload(int argc, char **argv, struct config *live, struct http_serve
         {"history", offsetof(struct config, history_ms), sizeof next.history_ms},
         {"procfs", offsetof(struct config, procfs), sizeof next.procfs},
         {"sysfs", offsetof(struct config, sysfs), sizeof next.sysfs},
+        {"nvml_path", offsetof(struct config, nvml_path), sizeof next.nvml_path},
         {"max_series", offsetof(struct config, max_series), sizeof next.max_series},
         {"max_header_bytes", offsetof(struct config, max_header_bytes),
          sizeof next.max_header_bytes},
@@ -123,9 +126,16 @@ int cli_serve(int argc, char **argv)
         .history_ms = cfg->history_ms,
     };
     struct sampler *sampler = store ? sampler_new(&so, store, &board) : NULL;
+    struct gpu_sampler_opts go = {
+        .env = so.env,
+        .nvml_path = cfg->nvml_path[0] ? cfg->nvml_path : NULL,
+        .interval_ms = cfg->interval_ms,
+        .history_ms = cfg->history_ms,
+    };
+    struct gpu_sampler *gpu = store ? gpu_sampler_new(&go, store, &board) : NULL;
     struct api_ctx ctx = {.cfg = cfg, .store = store, .board = &board};
     struct http_server *srv = NULL;
-    if (!sampler) {
+    if (!sampler || !gpu) {
         log_error("serve", "out of memory at start-up");
         goto out;
     }
@@ -150,9 +160,12 @@ int cli_serve(int argc, char **argv)
     sigset_t old;
     block_signals(&old);
     rc = sampler_start(sampler);
+    /* The GPU thread's first cycle opens the GPU libraries and runs at once: the first
+     * requests may see the GPUs as "starting", never wait for a driver. */
+    int gpu_rc = rc ? 0 : gpu_sampler_start(gpu);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc) {
-        log_error("serve", "cannot start the sampler thread");
+    if (rc || gpu_rc) {
+        log_error("serve", "cannot start the %s thread", rc ? "sampler" : "GPU");
         goto out;
     }
     log_info("serve", "vigil %s listening on http://%s%s%s:%d/ (interval %lldms, history %llds%s)",
@@ -175,6 +188,7 @@ int cli_serve(int argc, char **argv)
     status = 0;
 out:
     sampler_free(sampler); /* stops and joins the thread first */
+    gpu_sampler_free(gpu); /* the same; then closes the GPU libraries */
     atomic_store(&signal_server, NULL);
     http_server_free(srv);
     board_release(&board);
