@@ -71,7 +71,7 @@ int rpc_decode(const char *text, size_t len, struct rpc_message *msg, char *err,
         return RPC_PARSE_ERROR;
     }
     json_error_t je;
-    msg->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    msg->root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!msg->root) {
         snprintf(err, errlen, "parse error at line %d, column %d: %s", je.line, je.column,
                  je.text);
