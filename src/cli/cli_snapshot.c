@@ -1,7 +1,8 @@
 /*
- * cli_snapshot: `vigil snapshot`, the host metrics once, like nvidia-smi: a readable table
- * by default, or with --json the same document GET /api/v1/system answers. Rates need two
- * readings, so it reads, waits --sample (default 1s) and reads again.
+ * cli_snapshot: `vigil snapshot`, the host and GPU metrics once, like nvidia-smi: a readable
+ * table by default, or with --json the same document GET /api/v1/system answers. Rates need
+ * two readings, so it reads, waits --sample (default 1s) and reads again; the GPUs are read
+ * once, in between.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,15 +11,18 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "collect/gpu.h"
 #include "collect/sampler.h"
 #include "core/clock.h"
 #include "core/jsonw.h"
+#include "core/log.h"
+#include "encode/gpu_encode.h"
 #include "encode/host_encode.h"
 
-static const char usage[] = "Prints the host's current metrics once: CPU, memory, disks, "
-                            "network and load.";
+static const char usage[] = "Prints the host's current metrics once: GPUs with their processes "
+                            "and models, CPU, memory, disks, network and load.";
 
-static void print_json(const struct host_sample *h, FILE *out)
+static void print_json(const struct host_sample *h, const struct gpu_sample *g, FILE *out)
 {
     struct buf b;
     buf_init(&b, 16u << 20);
@@ -26,7 +30,10 @@ static void print_json(const struct host_sample *h, FILE *out)
     jw_init(&w, &b);
     jw_obj_begin(&w);
     jw_key(&w, "gpus");
-    jw_raw(&w, "[]", 2);
+    jw_arr_begin(&w);
+    for (unsigned i = 0; i < g->n_devices; i++)
+        gpu_encode_device(g, &g->devices[i], &w);
+    jw_arr_end(&w);
     static void (*const parts[])(const struct host_sample *, struct jsonw *) = {
         host_encode_cpu, host_encode_memory, host_encode_disk, host_encode_network,
         host_encode_load};
@@ -68,12 +75,96 @@ static void rate(char *out, size_t n, bool valid, double mbps)
         snprintf(out, n, "     n/a");
 }
 
+/* Up to 10 GPU columns "a / b unit", or "n/a" for a part that is not valid. */
+static void pair(char *out, size_t n, bool va, double a, bool vb, double b, const char *unit)
+{
+    char x[24] = "n/a", y[24] = "n/a";
+    if (va)
+        snprintf(x, sizeof x, "%.0f", a);
+    if (vb)
+        snprintf(y, sizeof y, "%.0f", b);
+    snprintf(out, n, "%s / %s %s", x, y, unit);
+}
+
+static void print_gpu_row(const struct gpu_device *d, FILE *out)
+{
+    char util[16] = "n/a", mutil[16] = "n/a", temp[16] = "n/a", fan[16] = "n/a";
+    char mem[48] = "n/a", power[48], clocks[48], throttle[160] = "-";
+    const double gib = 1024.0 * 1024 * 1024;
+    if (gpu_device_has(d, GPU_F_UTILIZATION))
+        snprintf(util, sizeof util, "%u %%", d->utilization);
+    if (gpu_device_has(d, GPU_F_MEMORY_UTILIZATION))
+        snprintf(mutil, sizeof mutil, "%u %%", d->memory_utilization);
+    if (gpu_device_has(d, GPU_F_MEMORY_USED) || gpu_device_has(d, GPU_F_MEMORY_TOTAL)) {
+        char u[16] = "n/a", t[16] = "n/a";
+        if (gpu_device_has(d, GPU_F_MEMORY_USED))
+            snprintf(u, sizeof u, "%.1f", (double)d->memory_used / gib);
+        if (gpu_device_has(d, GPU_F_MEMORY_TOTAL))
+            snprintf(t, sizeof t, "%.1f", (double)d->memory_total / gib);
+        snprintf(mem, sizeof mem, "%s / %s GiB", u, t);
+    }
+    if (gpu_device_has(d, GPU_F_TEMPERATURE))
+        snprintf(temp, sizeof temp, "%.0f C", d->temperature);
+    if (gpu_device_has(d, GPU_F_FAN))
+        snprintf(fan, sizeof fan, "%u %%", d->fan);
+    pair(power, sizeof power, gpu_device_has(d, GPU_F_POWER_DRAW), d->power_draw,
+         gpu_device_has(d, GPU_F_POWER_LIMIT), d->power_limit, "W");
+    pair(clocks, sizeof clocks, gpu_device_has(d, GPU_F_CLOCK_GRAPHICS), d->clock_graphics,
+         gpu_device_has(d, GPU_F_CLOCK_MEMORY), d->clock_memory, "MHz");
+    if (gpu_device_has(d, GPU_F_THROTTLE) && d->throttle_reasons)
+        gpu_throttle_format(d->throttle_reasons, ",", throttle, sizeof throttle);
+    fprintf(out, "%3u  %-26.26s %5s %6s %20s %6s %15s %17s %5s  %s\n", d->index,
+            gpu_device_has(d, GPU_F_NAME) ? d->name : gpu_vendor_name(d->vendor), util, mutil,
+            mem, temp, power, clocks, fan, d->lost ? "LOST" : throttle);
+}
+
+static void print_gpus(const struct gpu_sample *g, FILE *out)
+{
+    if (!g->available) {
+        fprintf(out, "GPUs     none (%s)\n", g->reason);
+        return;
+    }
+    fprintf(out, "GPUs     %u through %s", g->n_devices, g->backends);
+    if (g->driver_version[0])
+        fprintf(out, ", driver %s", g->driver_version);
+    if (g->cuda_version[0])
+        fprintf(out, ", CUDA %s", g->cuda_version);
+    fprintf(out, "\n\n%3s  %-26s %5s %6s %20s %6s %15s %17s %5s  %s\n", "GPU", "Name", "Util",
+            "Mem", "Memory used / total", "Temp", "Power / limit", "Clocks gfx / mem", "Fan",
+            "Throttle");
+    for (unsigned i = 0; i < g->n_devices; i++)
+        print_gpu_row(&g->devices[i], out);
+    bool header = false;
+    for (unsigned i = 0; i < g->n_devices; i++) {
+        const struct gpu_device *d = &g->devices[i];
+        for (unsigned k = 0; k < d->n_procs; k++) {
+            const struct gpu_process *p = &d->procs[k];
+            if (!header)
+                fprintf(out, "\n%3s %8s  %-16s %10s  %s\n", "GPU", "PID", "Process",
+                        "GPU memory", "Model");
+            header = true;
+            char mem[24] = "n/a";
+            if (p->memory_valid)
+                snprintf(mem, sizeof mem, "%.1f GiB",
+                         (double)p->memory_used / (1024.0 * 1024 * 1024));
+            fprintf(out, "%3u %8u  %-16s %10s  %s\n", d->index, p->pid,
+                    p->comm[0] ? p->comm : "?", mem, p->model[0] ? p->model : "-");
+        }
+    }
+    if (!header)
+        fprintf(out, "\nNo GPU processes.\n");
+    if (g->state == GPU_STATE_DEGRADED)
+        fprintf(out, "\nGPU problem: %s\n", g->reason);
+}
+
 static void print_table(const struct host_sample *h, const struct host_collectors *hc,
-                        FILE *out)
+                        const struct gpu_sample *g, FILE *out)
 {
     char a[48], b[48], c[48];
     char iso[32];
     fprintf(out, "vigil snapshot  %s\n\n", clock_iso8601(h->ts_ms, iso, sizeof iso));
+    print_gpus(g, out);
+    fputc('\n', out);
     pct(a, sizeof a, h->cpu.valid, h->cpu.overall_utilization);
     fprintf(out, "CPU      %s overall, %u cores\n", a, h->cpu.n_cores);
     for (unsigned i = 0; h->cpu.valid && i < h->cpu.n_cores; i++) {
@@ -135,8 +226,10 @@ int cli_snapshot(int argc, char **argv)
     };
     struct config *cfg = calloc(1, sizeof *cfg);
     struct host_sample *h = calloc(1, sizeof *h);
+    struct gpu_sample *g = calloc(1, sizeof *g);
+    struct gpu_collector *gc = NULL;
     int status = 1;
-    if (!cfg || !h) {
+    if (!cfg || !h || !g) {
         fprintf(stderr, "vigil: out of memory\n");
         goto out;
     }
@@ -154,21 +247,34 @@ int cli_snapshot(int argc, char **argv)
     }
     struct collector_env env = {.procfs = cfg->procfs, .sysfs = cfg->sysfs};
     struct host_collectors *hc = host_collectors_new(&env);
-    if (!hc) {
+    gc = gpu_collector_new(&env, cfg->nvml_path[0] ? cfg->nvml_path : NULL);
+    if (!hc || !gc) {
+        host_collectors_free(hc);
         fprintf(stderr, "vigil: out of memory\n");
         goto out;
     }
+    /* What the table says anyway ("no GPU available") need not go to stderr as well. */
+    if (cfg->log_level < LOG_WARN)
+        log_set_level(LOG_WARN);
     host_collectors_run(hc, h);
-    struct timespec ts = {.tv_sec = sample_ms / 1000, .tv_nsec = (sample_ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
+    /* The GPUs are read while the rates' interval runs: it costs no extra time. */
+    int64_t start = clock_mono_ns();
+    gpu_collector_collect(gc, g);
+    int64_t left_ns = sample_ms * 1000000 - (clock_mono_ns() - start);
+    if (left_ns > 0) {
+        struct timespec ts = {.tv_sec = left_ns / 1000000000, .tv_nsec = left_ns % 1000000000};
+        nanosleep(&ts, NULL);
+    }
     host_collectors_run(hc, h);
     if (extra[0].value)
-        print_json(h, stdout);
+        print_json(h, g, stdout);
     else
-        print_table(h, hc, stdout);
+        print_table(h, hc, g, stdout);
     host_collectors_free(hc);
     status = 0;
 out:
+    gpu_collector_free(gc);
+    free(g);
     free(h);
     free(cfg);
     return status;
