@@ -116,8 +116,8 @@ unit: $(UNIT_BIN) $(FAKE_LIB)
 
 # Threaded code on real threads; under TSan these stand in for the unit tests, whose
 # runner (Criterion) cannot start under TSan.
-race: $(RACE_BIN)
-	@set -e; for t in $(RACE_BIN); do echo "== $$t"; $$t; done
+race: $(RACE_BIN) $(FAKE_LIB)
+	@set -e; for t in $(RACE_BIN); do echo "== $$t"; VIGIL_FAKES=$(abspath $(B)/fakes) $$t; done
 
 e2e: $(B)/vigil $(FAKE_LIB)
 	VIGIL_BIN=$(abspath $(B)/vigil) VIGIL_FAKES=$(abspath $(B)/fakes) \
@@ -174,7 +174,7 @@ fuzz: $(FUZZ_BIN)
 # --- benchmarks ----------------------------------------------------------------------
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(FAKE_LIB)
 	@sh bench/run.sh
 
 # --- code quality --------------------------------------------------------------------
