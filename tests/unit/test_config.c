@@ -760,3 +760,42 @@ Test(config, history_samples_per_series_are_bounded)
     cr_assert_eq(config_apply_flag(&c, "interval", "1s", err, sizeof err), 0, "%s", err);
     cr_assert_eq(config_validate(&c, err, sizeof err), 0, "%s", err);
 }
+
+static const char *nvml_env(const char *name)
+{
+    return strcmp(name, "VIGIL_NVML_PATH") == 0 ? "/env/libnvidia-ml.so.1" : NULL;
+}
+
+/* The NVML library: empty by default (the dynamic linker's search), from each source. */
+Test(config, nvml_path_from_every_source)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    config_defaults(&c);
+    cr_assert_str_eq(c.nvml_path, "");
+    cr_assert_eq(config_validate(&c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_load_string(&c, "[collect]\nnvml_path = /opt/nvidia/libnvidia-ml.so.1\n",
+                                    "t.ini", err, sizeof err),
+                 0, "%s", err);
+    cr_assert_str_eq(c.nvml_path, "/opt/nvidia/libnvidia-ml.so.1");
+    cr_assert_eq(config_load_env(&c, nvml_env, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(c.nvml_path, "/env/libnvidia-ml.so.1");
+    cr_assert_eq(config_apply_flag(&c, "nvml-path", "/flag/libnvidia-ml.so", err, sizeof err), 0,
+                 "%s", err);
+    cr_assert_str_eq(c.nvml_path, "/flag/libnvidia-ml.so");
+    cr_assert_eq(config_flag_takes_value("nvml-path"), 1);
+    cr_assert_eq(config_validate(&c, err, sizeof err), 0, "%s", err);
+
+    char *text = print_to_string(&c);
+    cr_assert_not_null(strstr(text, "\nnvml_path = /flag/libnvidia-ml.so\n"), "%s", text);
+    free(text);
+    text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cr_assert_not_null(f);
+    config_print_options(f);
+    fclose(f);
+    cr_assert_not_null(strstr(text, "--nvml-path"), "%s", text);
+    cr_assert_not_null(strstr(text, "VIGIL_NVML_PATH"), "%s", text);
+    free(text);
+}
