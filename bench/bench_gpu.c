@@ -180,7 +180,7 @@ int main(int argc, char **argv)
     struct board board;
     board_init(&board);
     struct gpu_sampler_opts o = {
-        .env = env, .nvml_path = lib, .interval_ms = 2000, .history_ms = 3600 * 1000};
+        .env = env, .nvml_path = lib, .interval_ms = 2000, .history_ms = 3600LL * 1000};
     struct gpu_sampler *g = store ? gpu_sampler_new(&o, store, &board) : NULL;
     if (!g) {
         fprintf(stderr, "bench_gpu: out of memory\n");

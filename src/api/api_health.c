@@ -16,7 +16,7 @@
  * the GPU's member appended, rather than parsed. */
 static void collectors(struct jsonw *w, const struct buf *host, const struct buf *gpu)
 {
-    bool has_host = host && host->len >= 2 && host->data[host->len - 1] == '}';
+    bool has_host = host && host->data && host->len >= 2 && host->data[host->len - 1] == '}';
     if (has_host)
         jw_raw(w, host->data, host->len - 1);
     else
