@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert/rules.h"
 #include "cli/cli.h"
 #include "core/err.h"
 
@@ -76,6 +77,25 @@ static bool flag_takes_value(const char *name, void *arg)
     return config_flag_takes_value(name) == 1;
 }
 
+/* [alert] and [notify] sections are checked once the whole file is read, since a rule may
+ * name a notifier defined below it. */
+static int check_alerts(const struct config *cfg)
+{
+    char err[CONFIG_ERR_MAX] = "";
+    struct alert_rules *rules = malloc(sizeof *rules);
+    if (!rules) {
+        fprintf(stderr, "vigil: out of memory\n");
+        return 1;
+    }
+    int rc = alert_rules_build(cfg, rules, err, sizeof err);
+    free(rules);
+    if (rc < 0) {
+        fprintf(stderr, "vigil: %s\n", err);
+        return 2;
+    }
+    return 0;
+}
+
 int cli_load_config(const char *command, const char *usage, int argc, char **argv,
                     struct config *cfg, struct cli_flag *extra)
 {
@@ -130,5 +150,5 @@ int cli_load_config(const char *command, const char *usage, int argc, char **arg
         fprintf(stderr, "vigil: %s\n", err);
         return 2;
     }
-    return 0;
+    return check_alerts(cfg);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/alert_sections.h"
 #include "config/option.h"
 #include "core/err.h"
 
@@ -82,6 +83,8 @@ const struct section_kind config_kinds[] = {
     {"collect", false, collect_opts, COUNT(collect_opts), NULL},
     {"history", false, history_opts, COUNT(history_opts), NULL},
     {"stream", false, stream_opts, COUNT(stream_opts), NULL},
+    {"alert", true, alert_rule_opts, ARK_NKEYS, alert_rule_entry, alert_rule_at_line},
+    {"notify", true, notify_opts, NK_NKEYS, notify_entry, notify_at_line},
 };
 const size_t config_nkinds = COUNT(config_kinds);
 
@@ -493,6 +496,7 @@ void config_defaults(struct config *c)
         }
     }
     data_dir_default(c->data_dir, sizeof c->data_dir);
+    alert_conf_defaults(&c->alerts);
 }
 
 /* --- environment and flags ------------------------------------------------------------- */
@@ -683,4 +687,5 @@ void config_print(const struct config *c, FILE *out)
             fprintf(out, "%s = %s\n", config_kinds[k].opts[i].key, v);
         }
     }
+    alert_conf_print(&c->alerts, out);
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "config/alert_config.h"
 #include "core/log.h"
 
 #define CONFIG_PATH_MAX 512
@@ -46,6 +47,9 @@ struct config {
     /* [history] */
     int64_t history_ms; /* the in-memory window */
     unsigned max_series;
+
+    /* [alert "NAME"], [notify "NAME"]: as written, checked by src/alert/rules.c */
+    struct alert_conf alerts;
 
     /* [stream] */
     int64_t ping_interval_ms;  /* WebSocket ping; a client silent for two is closed */

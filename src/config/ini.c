@@ -48,7 +48,7 @@ struct ini_load {
     void *base;                      /* where its values go */
     char section[128];               /* its header text, for messages */
 
-    struct seen_key seen[64];
+    struct seen_key seen[1024];
     size_t nseen;
 
     int rc; /* the first error, its message in err and its line in err_line */
@@ -137,6 +137,8 @@ static void section_enter(struct ini_load *ld, const char *text)
     }
     ld->kind = k;
     ld->base = base;
+    if (k->at_line)
+        k->at_line(base, NULL, ld->line);
 }
 
 /* A header line as inih reads it: '[' then text up to ']', unless an inline comment (a ';'
@@ -260,6 +262,8 @@ static int ini_on_key(void *user, const char *section, const char *key, const ch
         return 0;
     }
     ld->seen[ld->nseen++] = (struct seen_key){ld->base, o, ld->line};
+    if (ld->kind->at_line)
+        ld->kind->at_line(ld->base, o, ld->line);
     return 1;
 }
 

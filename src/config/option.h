@@ -53,6 +53,9 @@ struct section_kind {
     const struct opt *opts;
     size_t nopts;
     void *(*entry)(struct config *c, const char *id, char *err, size_t errlen);
+    /* Optional, named kinds: told the line of the header (o NULL) and of each key set, for
+     * checks that run after the whole file is read (an [alert] naming a [notify]). */
+    void (*at_line)(void *entry, const struct opt *o, int line);
 };
 
 /* What went wrong with one value, before the caller says where it came from. */
