@@ -13,6 +13,7 @@
 
 #include "config/alert_sections.h"
 #include "config/option.h"
+#include "config/target_sections.h"
 #include "core/err.h"
 
 #define COUNT(a) CONFIG_COUNT(a)
@@ -85,6 +86,8 @@ const struct section_kind config_kinds[] = {
     {"stream", false, stream_opts, COUNT(stream_opts), NULL},
     {"alert", true, alert_rule_opts, ARK_NKEYS, alert_rule_entry, alert_rule_at_line},
     {"notify", true, notify_opts, NK_NKEYS, notify_entry, notify_at_line},
+    {"inference", true, inference_opts, IK_NKEYS, inference_entry, inference_at_line},
+    {"cluster", true, cluster_opts, CK_NKEYS, cluster_entry, cluster_at_line},
 };
 const size_t config_nkinds = COUNT(config_kinds);
 
@@ -497,6 +500,7 @@ void config_defaults(struct config *c)
     }
     data_dir_default(c->data_dir, sizeof c->data_dir);
     alert_conf_defaults(&c->alerts);
+    target_conf_defaults(&c->targets);
 }
 
 /* --- environment and flags ------------------------------------------------------------- */
@@ -640,7 +644,7 @@ int config_validate(const struct config *c, char *err, size_t errlen)
                        CONFIG_MAX_HISTORY_SAMPLES);
         return -VIGIL_ERANGE;
     }
-    return 0;
+    return target_conf_validate(&c->targets, c->config_path, err, errlen);
 }
 
 /* --- printing -------------------------------------------------------------------------- */
@@ -688,4 +692,5 @@ void config_print(const struct config *c, FILE *out)
         }
     }
     alert_conf_print(&c->alerts, out);
+    target_conf_print(&c->targets, out);
 }

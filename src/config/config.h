@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "config/alert_config.h"
+#include "config/target_config.h"
 #include "core/log.h"
 
 #define CONFIG_PATH_MAX 512
@@ -50,6 +51,9 @@ struct config {
 
     /* [alert "NAME"], [notify "NAME"]: as written, checked by src/alert/rules.c */
     struct alert_conf alerts;
+
+    /* [inference "NAME"], [cluster "NAME"]: the endpoints the scraper polls */
+    struct target_conf targets;
 
     /* [stream] */
     int64_t ping_interval_ms;  /* WebSocket ping; a client silent for two is closed */
