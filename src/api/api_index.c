@@ -9,6 +9,7 @@ static const char index_html[] =
     "<title>vigil</title></head><body><h1>vigil</h1><ul>"
     "<li><a href=\"/health\">/health</a></li>"
     "<li><a href=\"/api/v1/system\">/api/v1/system</a></li>"
+    "<li><a href=\"/api/v1/gpus\">/api/v1/gpus</a></li>"
     "<li><a href=\"/api/v1/series\">/api/v1/series</a></li>"
     "<li><a href=\"/api/v1/history?series=cpu.overall_utilization\">/api/v1/history</a></li>"
     "<li><a href=\"/metrics\">/metrics</a></li>"
