@@ -21,6 +21,7 @@ static const struct route routes[] = {
     {"/api/v1/gpus", HTTP_GET | HTTP_HEAD, api_gpus, false},
     {"/api/v1/history", HTTP_GET | HTTP_HEAD, api_history, false},
     {"/api/v1/series", HTTP_GET | HTTP_HEAD, api_series, false},
+    {"/api/v1/alerts", HTTP_GET | HTTP_HEAD, api_alerts, false},
     {"/metrics", HTTP_GET | HTTP_HEAD, api_metrics, false},
     {"/", HTTP_GET | HTTP_HEAD, api_index, false},
 };

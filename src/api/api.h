@@ -90,6 +90,7 @@ void api_gpus(struct api_ctx *ctx, const struct api_req *req, struct api_resp *r
 void api_history(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_series(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_alerts(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_index(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 
 /* GET /ws: answers one JSON-RPC message (a request or a batch) from a stream client; the

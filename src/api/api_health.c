@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alert/evaluator.h"
 #include "api/api.h"
 #include "collect/gpu_sampler.h"
 #include "collect/sampler.h"
@@ -74,6 +75,13 @@ void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
         jw_key(&w, "streams");
         streams_encode_health(ctx->streams, &w);
     }
+    struct snap *alerts = board_get(ctx->board, BOARD_ALERTS);
+    const struct buf *ah = alerts ? &alerts->doc[ALERT_DOC_HEALTH] : NULL;
+    jw_key(&w, "alerts");
+    if (ah && ah->len)
+        jw_raw(&w, ah->data, ah->len);
+    else
+        jw_null(&w);
     jw_key(&w, "history");
     jw_obj_begin(&w);
     jw_kuint(&w, "series", store_count(ctx->store));

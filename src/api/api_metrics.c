@@ -1,6 +1,7 @@
 /* api_metrics: GET /metrics, Prometheus text exposition 0.0.4. The collectors' families
  * come pre-encoded in their snaps; the daemon's own families are added per request, since
  * they change between samples (connections) and cost little. */
+#include "alert/evaluator.h"
 #include "api/api.h"
 #include "collect/gpu_sampler.h"
 #include "collect/sampler.h"
@@ -57,6 +58,10 @@ void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp
     struct snap *gpu = board_get(ctx->board, BOARD_GPU);
     if (!rc && gpu && gpu->doc[GPU_DOC_PROM].len)
         rc = buf_add(&resp->body, gpu->doc[GPU_DOC_PROM].data, gpu->doc[GPU_DOC_PROM].len);
+    struct snap *alerts = board_get(ctx->board, BOARD_ALERTS);
+    if (!rc && alerts && alerts->doc[ALERT_DOC_PROM].len)
+        rc = buf_add(&resp->body, alerts->doc[ALERT_DOC_PROM].data,
+                     alerts->doc[ALERT_DOC_PROM].len);
     if (!rc)
         rc = self_families(ctx, &resp->body);
     if (!rc && ctx->streams)

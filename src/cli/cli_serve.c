@@ -14,15 +14,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alert/evaluator.h"
+#include "alert/notifier.h"
 #include "api/api.h"
 #include "api/http.h"
 #include "cli/cli.h"
 #include "collect/gpu_sampler.h"
 #include "collect/sampler.h"
 #include "core/clock.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "store/board.h"
 #include "store/store.h"
+#include "stream/streams.h"
 
 static const char usage[] =
     "Runs the vigil daemon: collects metrics every interval and serves them over HTTP\n"
@@ -65,6 +69,61 @@ static void block_signals(sigset_t *old)
     pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
+/* The alert threads: the evaluator reads the store every interval and queues what the
+ * notifier thread delivers. */
+struct alerting {
+    struct notifier *nt; /* NULL when no notifier is configured */
+    struct alert_evaluator *ev;
+};
+
+static int post_alert(void *arg, const char *channel, const char *method, const char *data,
+                      size_t len)
+{
+    return streams_post(arg, channel, method, data, len);
+}
+
+/* Rules and notifiers were checked by cli_load_config; this builds and wires them. */
+static int alerting_new(struct alerting *a, const struct config *cfg, struct api_ctx *ctx)
+{
+    char err[CONFIG_ERR_MAX];
+    struct alert_rules *rules = malloc(sizeof *rules);
+    int rc = rules ? alert_rules_build(cfg, rules, err, sizeof err) : -VIGIL_ENOMEM;
+    if (rc == -VIGIL_EINVAL)
+        log_error("alert", "%s", err);
+    if (!rc && rules->n_notifiers)
+        a->nt = notifier_new(rules->notifiers, rules->n_notifiers, NULL);
+    if (!rc && (a->nt || !rules->n_notifiers)) {
+        struct alert_evaluator_opts eo = {
+            .interval_ms = cfg->interval_ms,
+            .hostname = ctx->hostname,
+            .post = ctx->streams ? post_alert : NULL,
+            .post_arg = ctx->streams,
+        };
+        a->ev = alert_evaluator_new(rules, ctx->store, ctx->board, a->nt, &eo);
+    }
+    if (!rc && !a->ev)
+        rc = -VIGIL_ENOMEM;
+    if (!rc)
+        log_info("alert", "%u rule%s, %u notifier%s", rules->n_rules,
+                 rules->n_rules == 1 ? "" : "s", rules->n_notifiers,
+                 rules->n_notifiers == 1 ? "" : "s");
+    free(rules);
+    return rc;
+}
+
+/* Rules and notifiers are built once: a reload that changes them says so. Both builds
+ * start from zeroed memory, so comparing them byte for byte is exact. */
+static bool alerts_differ(const struct config *a, const struct config *b)
+{
+    struct alert_rules *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);
+    bool differ = ra && rb && (alert_rules_build(a, ra, NULL, 0) < 0 ||
+                               alert_rules_build(b, rb, NULL, 0) < 0 ||
+                               memcmp(ra, rb, sizeof *ra) != 0);
+    free(ra);
+    free(rb);
+    return differ;
+}
+
 static void reload(int argc, char **argv, struct config *live, struct http_server *srv)
 {
     struct config next;
@@ -92,6 +151,9 @@ static void reload(int argc, char **argv, struct config *live, struct http_serve
             log_warn("config", "'%s' changes only on restart; keeping the running value",
                      restart_only[i].name);
     }
+    if (alerts_differ(live, &next))
+        log_warn("config", "[alert] and [notify] sections change only on restart; keeping the "
+                           "running rules");
     memcpy(live->token, next.token, sizeof live->token);
     live->allow_public = next.allow_public;
     live->max_connections = next.max_connections;
@@ -135,6 +197,7 @@ int cli_serve(int argc, char **argv)
     struct gpu_sampler *gpu = store ? gpu_sampler_new(&go, store, &board) : NULL;
     struct api_ctx ctx = {.cfg = cfg, .store = store, .board = &board};
     struct http_server *srv = NULL;
+    struct alerting alerting = {0};
     if (!sampler || !gpu) {
         log_error("serve", "out of memory at start-up");
         goto out;
@@ -156,6 +219,13 @@ int cli_serve(int argc, char **argv)
     board_set_wake(&board, http_server_wake, srv);
     atomic_store(&signal_server, srv);
     install_signals();
+    if (alerting_new(&alerting, cfg, &ctx) < 0) {
+        log_error("serve", "cannot set up alerts");
+        goto out;
+    }
+    /* One evaluation before serving, so /api/v1/alerts answers from the first request. */
+    alert_evaluator_cycle(alerting.ev, clock_real_ms());
+    board_collect(&board);
 
     sigset_t old;
     block_signals(&old);
@@ -163,9 +233,12 @@ int cli_serve(int argc, char **argv)
     /* The GPU thread's first cycle opens the GPU libraries and runs at once: the first
      * requests may see the GPUs as "starting", never wait for a driver. */
     int gpu_rc = rc ? 0 : gpu_sampler_start(gpu);
+    int alert_rc = rc || gpu_rc ? 0 : alert_evaluator_start(alerting.ev);
+    if (!alert_rc && alerting.nt && !rc && !gpu_rc)
+        alert_rc = notifier_start(alerting.nt);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc || gpu_rc) {
-        log_error("serve", "cannot start the %s thread", rc ? "sampler" : "GPU");
+    if (rc || gpu_rc || alert_rc) {
+        log_error("serve", "cannot start the %s thread", rc ? "sampler" : gpu_rc ? "GPU" : "alert");
         goto out;
     }
     log_info("serve", "vigil %s listening on http://%s%s%s:%d/ (interval %lldms, history %llds%s)",
@@ -187,6 +260,9 @@ int cli_serve(int argc, char **argv)
     log_info("serve", "stopping");
     status = 0;
 out:
+    /* the evaluator first: it reads the store and posts to the streams of the server */
+    alert_evaluator_free(alerting.ev);
+    notifier_free(alerting.nt); /* what is still queued is dropped and counted */
     sampler_free(sampler); /* stops and joins the thread first */
     gpu_sampler_free(gpu); /* the same; then closes the GPU libraries */
     atomic_store(&signal_server, NULL);
