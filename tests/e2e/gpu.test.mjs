@@ -15,7 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startVigil, fakes, fixtures } from './lib/vigil.mjs';
+import { startVigil, runVigil, fakes, fixtures } from './lib/vigil.mjs';
 
 const WAIT_MS = 30000;
 
@@ -115,16 +115,18 @@ async function stopClean(v) {
 describe('several NVIDIA GPUs through the fake NVML', () => {
   let v;
   let pids;
+  let procfs;
+  let scenario;
   before(async () => {
     pids = await startFakeServer();
     pids.plain = startSleeper();
-    const procfs = makeProcfs('proc-nvml', {
+    procfs = makeProcfs('proc-nvml', {
       [pids.server]: `/proc/${pids.server}`,
       [pids.worker]: `/proc/${pids.worker}`,
       [pids.plain]: `/proc/${pids.plain}`,
       3000: path.join(fixtures, 'gpu/procs/proc/3000'),
     });
-    const scenario = writeScenario(
+    scenario = writeScenario(
       'three-gpus',
       [
         'count=3', 'driver=550.54.15', 'cuda=12040',
@@ -258,6 +260,23 @@ describe('several NVIDIA GPUs through the fake NVML', () => {
     assert.match(r.text, /^vigil_gpu_utilization_ratio\{gpu="1",[^}]*\} 0\.12/m);
     assert.doesNotMatch(r.text, /^vigil_gpu_temperature_celsius\{gpu="1"/m, 'a failed figure is absent');
     assert.match(r.text, /^vigil_cpu_utilization_ratio /m, 'host families are still there');
+  });
+
+  test('vigil snapshot prints the GPUs like nvidia-smi, and gpus in --json', () => {
+    const env = { LD_LIBRARY_PATH: fakes, FAKE_NVML_SCENARIO: scenario };
+    const t = runVigil(['snapshot', '--sample', '100ms', '--procfs', procfs], env);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /^GPUs +3 through nvml, driver 550\.54\.15, CUDA 12\.4$/m);
+    assert.match(t.stdout, /^ +0 +NVIDIA H100 80GB HBM3 +87 % +40 % +65\.2 \/ 79\.6 GiB +71 C +612 \/ 700 W +1980 \/ 2619 MHz +30 % +sw_power_cap$/m);
+    assert.match(t.stdout, /^ +1 +NVIDIA A100-SXM4-40GB +12 % .* n\/a /m);
+    assert.match(t.stdout, new RegExp(`^ +0 +${pids.worker} +sleep +1\\.9 GiB +org/e2e-model$`, 'm'));
+    assert.match(t.stdout, new RegExp(`^ +1 +${pids.plain} +sleep +0\\.9 GiB +-$`, 'm'));
+    assert.match(t.stdout, /^GPU problem: gpu 1: cannot read temperature/m);
+    const j = runVigil(['snapshot', '--json', '--sample', '100ms', '--procfs', procfs], env);
+    assert.equal(j.code, 0, j.stderr);
+    const doc = JSON.parse(j.stdout);
+    assert.deepEqual(doc.gpus.map((g) => g.utilization), [87, 12, 55]);
+    assert.equal(doc.gpus[0].processes.find((p) => p.pid === pids.worker).model, 'org/e2e-model');
   });
 
   test('/health reports the GPU collector; a failing call is logged once', async () => {
