@@ -44,14 +44,17 @@ static void engine_block(struct buf *b, int e)
                                            "vllm:prefix_cache_queries", "vllm:prefix_cache_hits",
                                            "vllm:num_preemptions"};
     for (size_t i = 0; i < 3; i++)
-        buf_printf(b, "# HELP %s A gauge.\n# TYPE %s gauge\n%s{engine=\"%d\",model_name=\"%s\"} %d.0\n",
-                   gauges[i], gauges[i], gauges[i], e, model, (e * 7 + (int)i) % 50);
+        buf_printf(
+            b, "# HELP %s A gauge.\n# TYPE %s gauge\n%s{engine=\"%d\",model_name=\"%s\"} %d.0\n",
+            gauges[i], gauges[i], gauges[i], e, model, (e * 7 + (int)i) % 50);
     for (size_t i = 0; i < 5; i++) {
-        buf_printf(b, "# HELP %s_total A counter.\n# TYPE %s_total counter\n"
-                      "%s_total{engine=\"%d\",model_name=\"%s\"} %d.0\n",
+        buf_printf(b,
+                   "# HELP %s_total A counter.\n# TYPE %s_total counter\n"
+                   "%s_total{engine=\"%d\",model_name=\"%s\"} %d.0\n",
                    counters[i], counters[i], counters[i], e, model, e * 1000 + (int)i * 77);
-        buf_printf(b, "# HELP %s_created A counter.\n# TYPE %s_created gauge\n"
-                      "%s_created{engine=\"%d\",model_name=\"%s\"} 1.7402016113e+09\n",
+        buf_printf(b,
+                   "# HELP %s_created A counter.\n# TYPE %s_created gauge\n"
+                   "%s_created{engine=\"%d\",model_name=\"%s\"} 1.7402016113e+09\n",
                    counters[i], counters[i], counters[i], e, model);
     }
     static const char *const reasons[] = {"stop", "length", "abort"};
@@ -62,16 +65,16 @@ static void engine_block(struct buf *b, int e)
                    "vllm:request_success_total{engine=\"%d\",finished_reason=\"%s\","
                    "model_name=\"%s\"} %d.0\n",
                    e, reasons[i], model, e * 31 + (int)i);
-    static const char *const ttft[] = {"0.001", "0.005", "0.01", "0.02", "0.04", "0.06",
-                                       "0.08",  "0.1",   "0.25", "0.5",  "0.75", "1.0",
-                                       "2.5",   "5.0",   "7.5",  "10.0", "20.0", "40.0",
+    static const char *const ttft[] = {"0.001", "0.005", "0.01",  "0.02",   "0.04", "0.06",
+                                       "0.08",  "0.1",   "0.25",  "0.5",    "0.75", "1.0",
+                                       "2.5",   "5.0",   "7.5",   "10.0",   "20.0", "40.0",
                                        "80.0",  "160.0", "640.0", "2560.0", "+Inf"};
-    static const char *const e2e[] = {"0.3",  "0.5",   "0.8",   "1.0",   "1.5",    "2.0",
-                                      "2.5",  "5.0",   "10.0",  "15.0",  "20.0",   "30.0",
-                                      "40.0", "50.0",  "60.0",  "120.0", "240.0",  "480.0",
+    static const char *const e2e[] = {"0.3",   "0.5",    "0.8",    "1.0",   "1.5",   "2.0",
+                                      "2.5",   "5.0",    "10.0",   "15.0",  "20.0",  "30.0",
+                                      "40.0",  "50.0",   "60.0",   "120.0", "240.0", "480.0",
                                       "960.0", "1920.0", "7680.0", "+Inf"};
-    static const char *const itl[] = {"0.01", "0.025", "0.05", "0.075", "0.1", "0.15", "0.2",
-                                      "0.3",  "0.4",   "0.5",  "0.75",  "1.0", "2.5",  "5.0",
+    static const char *const itl[] = {"0.01", "0.025", "0.05", "0.075", "0.1",  "0.15", "0.2",
+                                      "0.3",  "0.4",   "0.5",  "0.75",  "1.0",  "2.5",  "5.0",
                                       "7.5",  "10.0",  "20.0", "40.0",  "80.0", "+Inf"};
     hist(b, "vllm:time_to_first_token_seconds", ttft, 23, e);
     hist(b, "vllm:e2e_request_latency_seconds", e2e, 22, e);

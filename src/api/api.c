@@ -22,6 +22,8 @@ static const struct route routes[] = {
     {"/api/v1/history", HTTP_GET | HTTP_HEAD, api_history, false},
     {"/api/v1/series", HTTP_GET | HTTP_HEAD, api_series, false},
     {"/api/v1/alerts", HTTP_GET | HTTP_HEAD, api_alerts, false},
+    {"/api/v1/inference", HTTP_GET | HTTP_HEAD, api_inference, false},
+    {"/api/v1/cluster", HTTP_GET | HTTP_HEAD, api_cluster, false},
     {"/metrics", HTTP_GET | HTTP_HEAD, api_metrics, false},
     {"/", HTTP_GET | HTTP_HEAD, api_index, false},
 };

@@ -91,6 +91,12 @@ void api_history(struct api_ctx *ctx, const struct api_req *req, struct api_resp
 void api_series(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_alerts(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_inference(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_cluster(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+/* The body of /api/v1/inference and /api/v1/cluster: {"KEY":[the slot's list],"timestamp",
+ * "timestamp_ms"}, from the scraper's snap in slot. */
+void api_target_list(struct api_ctx *ctx, enum board_slot slot, const char *key,
+                     struct api_resp *resp);
 void api_index(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 
 /* GET /ws: answers one JSON-RPC message (a request or a batch) from a stream client; the

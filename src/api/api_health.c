@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "collect/gpu_sampler.h"
 #include "collect/sampler.h"
+#include "collect/scraper.h"
 #include "core/clock.h"
 #include "core/jsonw.h"
 #include "stream/streams.h"
@@ -58,6 +59,14 @@ void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
     const struct buf *gpu_state = gpu ? &gpu->doc[GPU_DOC_STATE] : NULL;
     if (gpu_state && gpu_state->data && strstr(gpu_state->data, "\"state\":\"degraded\""))
         degraded = true;
+    /* a configured inference target or cluster that is down or in error degrades too */
+    struct snap *targets[2] = {board_get(ctx->board, BOARD_INFERENCE),
+                               board_get(ctx->board, BOARD_CLUSTER)};
+    for (int i = 0; i < 2; i++) {
+        const struct buf *st = targets[i] ? &targets[i]->doc[INFERENCE_DOC_STATUS] : NULL;
+        if (st && st->data && strcmp(st->data, "degraded") == 0)
+            degraded = true;
+    }
     jw_kstr(&w, "status", degraded ? "degraded" : "ok");
     jw_kstr(&w, "version", VIGIL_VERSION);
     jw_kstr(&w, "commit", VIGIL_COMMIT);
@@ -74,6 +83,15 @@ void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
         streams_encode_channels(ctx->streams, &w);
         jw_key(&w, "streams");
         streams_encode_health(ctx->streams, &w);
+    }
+    static const char *const target_keys[2] = {"inference", "cluster"};
+    for (int i = 0; i < 2; i++) {
+        const struct buf *th = targets[i] ? &targets[i]->doc[INFERENCE_DOC_HEALTH] : NULL;
+        jw_key(&w, target_keys[i]);
+        if (th && th->len)
+            jw_raw(&w, th->data, th->len);
+        else
+            jw_raw(&w, "{}", 2);
     }
     struct snap *alerts = board_get(ctx->board, BOARD_ALERTS);
     const struct buf *ah = alerts ? &alerts->doc[ALERT_DOC_HEALTH] : NULL;

@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "collect/gpu_sampler.h"
 #include "collect/sampler.h"
+#include "collect/scraper.h"
 #include "core/clock.h"
 #include "encode/prom.h"
 #include "stream/streams.h"
@@ -58,6 +59,14 @@ void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp
     struct snap *gpu = board_get(ctx->board, BOARD_GPU);
     if (!rc && gpu && gpu->doc[GPU_DOC_PROM].len)
         rc = buf_add(&resp->body, gpu->doc[GPU_DOC_PROM].data, gpu->doc[GPU_DOC_PROM].len);
+    static const enum board_slot target_slots[2] = {BOARD_INFERENCE, BOARD_CLUSTER};
+    for (int i = 0; i < 2; i++) {
+        /* INFERENCE_DOC_PROM and CLUSTER_DOC_PROM are the same index */
+        struct snap *t = board_get(ctx->board, target_slots[i]);
+        if (!rc && t && t->doc[INFERENCE_DOC_PROM].len)
+            rc = buf_add(&resp->body, t->doc[INFERENCE_DOC_PROM].data,
+                         t->doc[INFERENCE_DOC_PROM].len);
+    }
     struct snap *alerts = board_get(ctx->board, BOARD_ALERTS);
     if (!rc && alerts && alerts->doc[ALERT_DOC_PROM].len)
         rc = buf_add(&resp->body, alerts->doc[ALERT_DOC_PROM].data,

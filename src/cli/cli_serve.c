@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "collect/gpu_sampler.h"
 #include "collect/sampler.h"
+#include "collect/scraper.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -151,6 +152,9 @@ static void reload(int argc, char **argv, struct config *live, struct http_serve
             log_warn("config", "'%s' changes only on restart; keeping the running value",
                      restart_only[i].name);
     }
+    if (!target_conf_same(&live->targets, &next.targets))
+        log_warn("config", "[inference] and [cluster] sections change only on restart; keeping "
+                           "the running targets");
     if (alerts_differ(live, &next))
         log_warn("config", "[alert] and [notify] sections change only on restart; keeping the "
                            "running rules");
@@ -195,10 +199,12 @@ int cli_serve(int argc, char **argv)
         .history_ms = cfg->history_ms,
     };
     struct gpu_sampler *gpu = store ? gpu_sampler_new(&go, store, &board) : NULL;
+    /* before any thread starts: it initialises libcurl */
+    struct scraper *scraper = store ? scraper_new(cfg, store, &board) : NULL;
     struct api_ctx ctx = {.cfg = cfg, .store = store, .board = &board};
     struct http_server *srv = NULL;
     struct alerting alerting = {0};
-    if (!sampler || !gpu) {
+    if (!sampler || !gpu || !scraper) {
         log_error("serve", "out of memory at start-up");
         goto out;
     }
@@ -233,12 +239,18 @@ int cli_serve(int argc, char **argv)
     /* The GPU thread's first cycle opens the GPU libraries and runs at once: the first
      * requests may see the GPUs as "starting", never wait for a driver. */
     int gpu_rc = rc ? 0 : gpu_sampler_start(gpu);
-    int alert_rc = rc || gpu_rc ? 0 : alert_evaluator_start(alerting.ev);
-    if (!alert_rc && alerting.nt && !rc && !gpu_rc)
+    /* the scraper's first polls start at once; until they end, targets read "starting" */
+    int scrape_rc = rc || gpu_rc ? 0 : scraper_start(scraper);
+    int alert_rc = rc || gpu_rc || scrape_rc ? 0 : alert_evaluator_start(alerting.ev);
+    if (!alert_rc && alerting.nt && !rc && !gpu_rc && !scrape_rc)
         alert_rc = notifier_start(alerting.nt);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc || gpu_rc || alert_rc) {
-        log_error("serve", "cannot start the %s thread", rc ? "sampler" : gpu_rc ? "GPU" : "alert");
+    if (rc || gpu_rc || scrape_rc || alert_rc) {
+        log_error("serve", "cannot start the %s thread",
+                  rc          ? "sampler"
+                  : gpu_rc    ? "GPU"
+                  : scrape_rc ? "scraper"
+                              : "alert");
         goto out;
     }
     log_info("serve", "vigil %s listening on http://%s%s%s:%d/ (interval %lldms, history %llds%s)",
@@ -265,6 +277,8 @@ out:
     notifier_free(alerting.nt); /* what is still queued is dropped and counted */
     sampler_free(sampler); /* stops and joins the thread first */
     gpu_sampler_free(gpu); /* the same; then closes the GPU libraries */
+    /* cancels the transfers in flight, then joins */
+    scraper_free(scraper);
     atomic_store(&signal_server, NULL);
     http_server_free(srv);
     board_release(&board);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/snapshot_targets.h"
 #include "collect/gpu.h"
 #include "collect/sampler.h"
 #include "core/clock.h"
@@ -22,7 +23,8 @@
 static const char usage[] = "Prints the host's current metrics once: GPUs with their processes "
                             "and models, CPU, memory, disks, network and load.";
 
-static void print_json(const struct host_sample *h, const struct gpu_sample *g, FILE *out)
+static void print_json(const struct host_sample *h, const struct gpu_sample *g,
+                       const struct scraper *sc, FILE *out)
 {
     struct buf b;
     buf_init(&b, 16u << 20);
@@ -42,6 +44,8 @@ static void print_json(const struct host_sample *h, const struct gpu_sample *g, 
         jw_key(&w, keys[i]);
         parts[i](h, &w);
     }
+    if (sc)
+        snapshot_targets_json(sc, &w);
     char iso[32];
     jw_kstr(&w, "timestamp", clock_iso8601(h->ts_ms, iso, sizeof iso));
     jw_kint(&w, "timestamp_ms", h->ts_ms);
@@ -228,6 +232,7 @@ int cli_snapshot(int argc, char **argv)
     struct host_sample *h = calloc(1, sizeof *h);
     struct gpu_sample *g = calloc(1, sizeof *g);
     struct gpu_collector *gc = NULL;
+    struct scraper *sc = NULL;
     int status = 1;
     if (!cfg || !h || !g) {
         fprintf(stderr, "vigil: out of memory\n");
@@ -248,7 +253,9 @@ int cli_snapshot(int argc, char **argv)
     struct collector_env env = {.procfs = cfg->procfs, .sysfs = cfg->sysfs};
     struct host_collectors *hc = host_collectors_new(&env);
     gc = gpu_collector_new(&env, cfg->nvml_path[0] ? cfg->nvml_path : NULL);
-    if (!hc || !gc) {
+    /* inference servers and clusters, polled here: no daemon needed */
+    sc = scraper_new(cfg, NULL, NULL);
+    if (!hc || !gc || !sc) {
         host_collectors_free(hc);
         fprintf(stderr, "vigil: out of memory\n");
         goto out;
@@ -257,22 +264,27 @@ int cli_snapshot(int argc, char **argv)
     if (cfg->log_level < LOG_WARN)
         log_set_level(LOG_WARN);
     host_collectors_run(hc, h);
-    /* The GPUs are read while the rates' interval runs: it costs no extra time. */
+    /* The GPUs are read, and the targets polled, while the rates' interval runs. */
     int64_t start = clock_mono_ns();
     gpu_collector_collect(gc, g);
+    scraper_cycle(sc);
     int64_t left_ns = sample_ms * 1000000 - (clock_mono_ns() - start);
     if (left_ns > 0) {
         struct timespec ts = {.tv_sec = left_ns / 1000000000, .tv_nsec = left_ns % 1000000000};
         nanosleep(&ts, NULL);
     }
     host_collectors_run(hc, h);
-    if (extra[0].value)
-        print_json(h, g, stdout);
-    else
+    scraper_cycle(sc); /* the second poll gives the rates */
+    if (extra[0].value) {
+        print_json(h, g, sc, stdout);
+    } else {
         print_table(h, hc, g, stdout);
+        snapshot_targets_table(sc, stdout);
+    }
     host_collectors_free(hc);
     status = 0;
 out:
+    scraper_free(sc);
     gpu_collector_free(gc);
     free(g);
     free(h);

@@ -19,11 +19,11 @@
 static const char *const list_keys[] = {"nodes", "backends", "servers", "workers", "upstreams"};
 static const char *const bool_keys[] = {"healthy", "up", "alive", "online", "ok", "available"};
 static const char *const word_keys[] = {"status", "state", "health"};
-static const char *const up_words[] = {"up",    "ok",      "healthy", "online",
-                                       "ready", "active",  "running", "alive",
+static const char *const up_words[] = {"up",        "ok",      "healthy", "online",
+                                       "ready",     "active",  "running", "alive",
                                        "available", "serving", "green"};
-static const char *const ready_words[] = {"ready", "ok", "armed", "active", "enabled", "standby",
-                                          "up", "healthy", "available"};
+static const char *const ready_words[] = {"ready",   "ok", "armed",   "active",   "enabled",
+                                          "standby", "up", "healthy", "available"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -22,9 +22,9 @@
 
 #include "core/buf.h"
 
-#define CLUSTER_MAX_NODES 64  /* nodes listed; more are counted but not listed */
-#define CLUSTER_MAX_DEPTH 16  /* deeper documents are refused (jansson recurses) */
-#define CLUSTER_NAME_MAX  64  /* a node's name, NUL included */
+#define CLUSTER_MAX_NODES 64 /* nodes listed; more are counted but not listed */
+#define CLUSTER_MAX_DEPTH 16 /* deeper documents are refused (jansson recurses) */
+#define CLUSTER_NAME_MAX  64 /* a node's name, NUL included */
 #define CLUSTER_ERR_MAX   192
 
 struct cluster_node {
@@ -34,13 +34,13 @@ struct cluster_node {
 };
 
 struct cluster_status {
-    bool proxy;               /* the document has the proxy shape */
+    bool proxy; /* the document has the proxy shape */
     unsigned nodes_total;
     unsigned nodes_up;
-    bool health_known;        /* at least one node says whether it is up */
-    double gpus_active;       /* NaN when unknown */
-    int failover_ready;       /* 1, 0, or -1 when unknown */
-    unsigned n_nodes;         /* listed in nodes[] */
+    bool health_known;  /* at least one node says whether it is up */
+    double gpus_active; /* NaN when unknown */
+    int failover_ready; /* 1, 0, or -1 when unknown */
+    unsigned n_nodes;   /* listed in nodes[] */
     struct cluster_node nodes[CLUSTER_MAX_NODES];
     char error[CLUSTER_ERR_MAX];
 };

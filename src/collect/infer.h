@@ -32,20 +32,20 @@ enum infer_kind {
 
 /* The figures, each NaN when it cannot be known (not exposed, or no rate yet). */
 enum infer_fig {
-    INFER_GEN_TPS,     /* generation tokens per second */
-    INFER_PROMPT_TPS,  /* prompt (prefill) tokens per second */
-    INFER_RUNNING,     /* requests running */
-    INFER_WAITING,     /* requests waiting: the queue depth */
-    INFER_KV,          /* KV-cache usage, 0 to 1 */
-    INFER_SUCCESS_PS,  /* requests finished well, per second */
-    INFER_ERROR_PS,    /* requests failed or aborted, per second */
-    INFER_TTFT_P50,    /* time to first token, seconds */
+    INFER_GEN_TPS,    /* generation tokens per second */
+    INFER_PROMPT_TPS, /* prompt (prefill) tokens per second */
+    INFER_RUNNING,    /* requests running */
+    INFER_WAITING,    /* requests waiting: the queue depth */
+    INFER_KV,         /* KV-cache usage, 0 to 1 */
+    INFER_SUCCESS_PS, /* requests finished well, per second */
+    INFER_ERROR_PS,   /* requests failed or aborted, per second */
+    INFER_TTFT_P50,   /* time to first token, seconds */
     INFER_TTFT_P90,
     INFER_TTFT_P99,
-    INFER_E2E_P50,     /* end-to-end request latency, seconds */
+    INFER_E2E_P50, /* end-to-end request latency, seconds */
     INFER_E2E_P90,
     INFER_E2E_P99,
-    INFER_ITL_P50,     /* inter-token latency (time per output token), seconds */
+    INFER_ITL_P50, /* inter-token latency (time per output token), seconds */
     INFER_ITL_P90,
     INFER_ITL_P99,
     INFER_NFIGS
@@ -54,13 +54,13 @@ enum infer_fig {
 /* The three latency histograms. */
 enum infer_hist { INFER_H_TTFT, INFER_H_E2E, INFER_H_ITL, INFER_NHIST };
 
-#define INFER_WINDOW_NS     (60LL * 1000000000) /* the latency percentiles' window */
-#define INFER_HIST_BUCKETS  64  /* distinct le values kept per histogram */
-#define INFER_HIST_RING     16  /* bucket snapshots kept across the window */
-#define INFER_RAW_MAX       64  /* gauges and counters kept for an unrecognised target */
-#define INFER_RAW_KEY       160 /* name{labels} of one, NUL included; longer ones are left out */
-#define INFER_MODEL_MAX     128 /* NUL included */
-#define INFER_ERR_MAX       192
+#define INFER_WINDOW_NS    (60LL * 1000000000) /* the latency percentiles' window */
+#define INFER_HIST_BUCKETS 64                  /* distinct le values kept per histogram */
+#define INFER_HIST_RING    16                  /* bucket snapshots kept across the window */
+#define INFER_RAW_MAX      64  /* gauges and counters kept for an unrecognised target */
+#define INFER_RAW_KEY      160 /* name{labels} of one, NUL included; longer ones are left out */
+#define INFER_MODEL_MAX    128 /* NUL included */
+#define INFER_ERR_MAX      192
 
 struct infer_hist_snap {
     int64_t ns;
@@ -79,9 +79,9 @@ struct infer_window {
 struct infer_raw {
     char key[INFER_RAW_KEY]; /* name, or name{labels} as the target wrote them */
     bool counter;
-    bool seen;     /* in the latest scrape */
+    bool seen; /* in the latest scrape */
     bool has_value;
-    double value;  /* a gauge's value or a counter's rate per second */
+    double value; /* a gauge's value or a counter's rate per second */
     struct rate rate;
 };
 
@@ -92,8 +92,8 @@ struct infer {
     enum infer_kind kind;
     char model[INFER_MODEL_MAX]; /* "" when the target names none */
     double fig[INFER_NFIGS];
-    unsigned samples;   /* in the latest scrape */
-    unsigned bad_lines; /* lines rejected in the latest scrape */
+    unsigned samples;          /* in the latest scrape */
+    unsigned bad_lines;        /* lines rejected in the latest scrape */
     char error[INFER_ERR_MAX]; /* the first bad line ("line 3: bad value 'x'"), or "" */
 
     /* across scrapes */

@@ -24,7 +24,15 @@
 #define TARGET_DEFAULT_CLUSTER_URL   "http://127.0.0.1:9199/status"
 
 /* The keys of [inference "NAME"], in the order of inference_opts. */
-enum inference_key { IK_ENABLED, IK_URL, IK_INTERVAL, IK_TIMEOUT, IK_HEADERS, IK_MAX_BYTES, IK_NKEYS };
+enum inference_key {
+    IK_ENABLED,
+    IK_URL,
+    IK_INTERVAL,
+    IK_TIMEOUT,
+    IK_HEADERS,
+    IK_MAX_BYTES,
+    IK_NKEYS
+};
 /* The keys of [cluster "NAME"], in the order of cluster_opts. */
 enum cluster_key { CK_ENABLED, CK_URL, CK_INTERVAL, CK_TIMEOUT, CK_MAX_BYTES, CK_NKEYS };
 
@@ -68,6 +76,9 @@ int target_conf_validate(const struct target_conf *t, const char *file, char *er
 /* Writes every target as INI sections, for check-config; user:password in a URL and header
  * values are masked. */
 void target_conf_print(const struct target_conf *t, FILE *out);
+
+/* True when a and b poll the same targets the same way (the lines they came from aside). */
+bool target_conf_same(const struct target_conf *a, const struct target_conf *b);
 
 /* Writes url without any user:password@ part into out (n bytes). Returns out. */
 char *target_url_display(const char *url, char *out, size_t n);

@@ -29,8 +29,8 @@ const struct opt inference_opts[IK_NKEYS] = {
                 "the Prometheus text endpoint, http:// or https://"},
     [IK_INTERVAL] = {"interval", NULL, NULL, OPT_DURATION, INF(interval_ms), 0, 100, HOUR, NULL,
                      "time between two scrapes", "the [collect] interval"},
-    [IK_TIMEOUT] = {"timeout", NULL, NULL, OPT_DURATION, INF(timeout_ms), 0, 100, 5 * MINUTE,
-                    "2s", "a scrape's time limit, connection included"},
+    [IK_TIMEOUT] = {"timeout", NULL, NULL, OPT_DURATION, INF(timeout_ms), 0, 100, 5 * MINUTE, "2s",
+                    "a scrape's time limit, connection included"},
     [IK_HEADERS] = {"headers", NULL, NULL, OPT_STRING, INF(headers), 0, 0, 0, "",
                     "request headers: 'Name: value | Name: value'", NULL, true},
     [IK_MAX_BYTES] = {"max_bytes", NULL, NULL, OPT_SIZE, INF(max_bytes), 0, KIB, GIB, "16MiB",
@@ -44,8 +44,8 @@ const struct opt cluster_opts[CK_NKEYS] = {
                 "the JSON status endpoint, http:// or https://"},
     [CK_INTERVAL] = {"interval", NULL, NULL, OPT_DURATION, CLU(interval_ms), 0, 100, HOUR, NULL,
                      "time between two polls", "the [collect] interval"},
-    [CK_TIMEOUT] = {"timeout", NULL, NULL, OPT_DURATION, CLU(timeout_ms), 0, 100, 5 * MINUTE,
-                    "2s", "a poll's time limit, connection included"},
+    [CK_TIMEOUT] = {"timeout", NULL, NULL, OPT_DURATION, CLU(timeout_ms), 0, 100, 5 * MINUTE, "2s",
+                    "a poll's time limit, connection included"},
     [CK_MAX_BYTES] = {"max_bytes", NULL, NULL, OPT_SIZE, CLU(max_bytes), 0, KIB, 64 * MIB, "1MiB",
                       "largest document read; a larger one is cut off and an error"},
 };
@@ -231,8 +231,9 @@ static int check(const char *kind, const char *name, const char *url, const char
     char at[CONFIG_PATH_MAX + 16], shown[48];
     if (!url_valid(url)) {
         where(at, sizeof at, file, url_line);
-        config_err_set(err, errlen, "%sbad url '%s' in section [%s \"%s\"] (use http://HOST[:PORT]/PATH)",
-                       at, config_echo(shown, sizeof shown, url), kind, name);
+        config_err_set(err, errlen,
+                       "%sbad url '%s' in section [%s \"%s\"] (use http://HOST[:PORT]/PATH)", at,
+                       config_echo(shown, sizeof shown, url), kind, name);
         return -VIGIL_EINVAL;
     }
     char bad[48];
@@ -264,6 +265,28 @@ int target_conf_validate(const struct target_conf *t, const char *file, char *er
             return rc;
     }
     return 0;
+}
+
+bool target_conf_same(const struct target_conf *a, const struct target_conf *b)
+{
+    if (a->n_inference != b->n_inference || a->n_clusters != b->n_clusters)
+        return false;
+    for (unsigned i = 0; i < a->n_inference; i++) {
+        const struct inference_conf *x = &a->inference[i], *y = &b->inference[i];
+        if (strcmp(x->name, y->name) != 0 || x->enabled != y->enabled ||
+            strcmp(x->url, y->url) != 0 || x->interval_ms != y->interval_ms ||
+            x->timeout_ms != y->timeout_ms || strcmp(x->headers, y->headers) != 0 ||
+            x->max_bytes != y->max_bytes)
+            return false;
+    }
+    for (unsigned i = 0; i < a->n_clusters; i++) {
+        const struct cluster_conf *x = &a->clusters[i], *y = &b->clusters[i];
+        if (strcmp(x->name, y->name) != 0 || x->enabled != y->enabled ||
+            strcmp(x->url, y->url) != 0 || x->interval_ms != y->interval_ms ||
+            x->timeout_ms != y->timeout_ms || x->max_bytes != y->max_bytes)
+            return false;
+    }
+    return true;
 }
 
 char *target_url_display(const char *url, char *out, size_t n)

@@ -22,6 +22,8 @@ enum {
     C_BLANK = 16, /* space or tab */
 };
 
+/* One row per class reads better than one line per character. */
+/* clang-format off */
 static const unsigned char cls[256] = {
     ['\t'] = C_BLANK, [' '] = C_BLANK, [':'] = C_NAME0 | C_NAME,
     ['_'] = C_NAME0 | C_NAME | C_LABEL0 | C_LABEL,
@@ -36,6 +38,7 @@ static const unsigned char cls[256] = {
     L('S'), L('T'), L('U'), L('V'), L('W'), L('X'), L('Y'), L('Z'),
 #undef L
 };
+/* clang-format on */
 
 void prom_text_init(struct prom_text *t, const char *data, size_t len)
 {
@@ -255,8 +258,10 @@ static int type_parse(const char *p, size_t n, enum prom_type *out)
     static const struct {
         const char *word;
         enum prom_type type;
-    } words[] = {{"counter", PROM_COUNTER},     {"gauge", PROM_GAUGE},
-                 {"histogram", PROM_HISTOGRAM}, {"summary", PROM_SUMMARY},
+    } words[] = {{"counter", PROM_COUNTER},
+                 {"gauge", PROM_GAUGE},
+                 {"histogram", PROM_HISTOGRAM},
+                 {"summary", PROM_SUMMARY},
                  {"untyped", PROM_UNTYPED}};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         if (ieq(p, n, words[i].word)) {

@@ -87,17 +87,20 @@ Test(infer, vllm_v1_rates_and_percentiles_from_two_scrapes)
     char *a = slurp("vllm_v1.prom", &len);
     /* Two seconds later: 400 more prompt tokens, 1000 more generated, 20 more stops, 2
      * aborts and 2 HTTP 5xx; the histograms have not moved. */
-    char *b1 = edit(a, "vllm:prompt_tokens_total{engine=\"0\",model_name=\"meta-llama/"
-                       "Llama-3.1-8B-Instruct\"} 812345.0",
+    char *b1 = edit(a,
+                    "vllm:prompt_tokens_total{engine=\"0\",model_name=\"meta-llama/"
+                    "Llama-3.1-8B-Instruct\"} 812345.0",
                     "vllm:prompt_tokens_total{engine=\"0\",model_name=\"meta-llama/"
                     "Llama-3.1-8B-Instruct\"} 812745.0");
     char *b2 = edit(b1, "456789.0", "457789.0");
-    char *b3 = edit(b2, "finished_reason=\"stop\",model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} "
-                        "950.0",
+    char *b3 = edit(b2,
+                    "finished_reason=\"stop\",model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} "
+                    "950.0",
                     "finished_reason=\"stop\",model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} "
                     "970.0");
-    char *b4 = edit(b3, "finished_reason=\"abort\",model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} "
-                        "10.0",
+    char *b4 = edit(b3,
+                    "finished_reason=\"abort\",model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} "
+                    "10.0",
                     "finished_reason=\"abort\",model_name=\"meta-llama/Llama-3.1-8B-Instruct\"} "
                     "12.0");
     char *b = edit(b4, "status=\"5xx\"} 3.0", "status=\"5xx\"} 5.0");
@@ -169,8 +172,7 @@ Test(infer, the_window_forgets_observations_older_than_a_minute)
     struct buf b;
     buf_init(&b, 1 << 16);
     struct infer *in = infer_new();
-    const double t0[4] = {0, 0, 0, 0}, t10[4] = {100, 100, 100, 100},
-                 t80[4] = {100, 100, 200, 200};
+    const double t0[4] = {0, 0, 0, 0}, t10[4] = {100, 100, 100, 100}, t80[4] = {100, 100, 200, 200};
     upd(in, &b, 0, 0, t0, 0);
     upd(in, &b, 0, 0, t10, 10 * SEC);
     near(in->fig[INFER_TTFT_P50], 0.05, "the first 100 were all under 0.1 s");
@@ -225,7 +227,8 @@ Test(infer, llamacpp)
 {
     size_t len;
     char *a = slurp("llamacpp.prom", &len);
-    char *b = edit(a, "llamacpp:tokens_predicted_total 3469", "llamacpp:tokens_predicted_total 3569");
+    char *b =
+        edit(a, "llamacpp:tokens_predicted_total 3469", "llamacpp:tokens_predicted_total 3569");
     struct infer *in = infer_new();
     cr_assert_eq(infer_update(in, a, len, 1 * SEC), 0);
     cr_expect_eq(in->kind, INFER_LLAMACPP);
@@ -246,11 +249,13 @@ Test(infer, tgi)
 {
     size_t len;
     char *a = slurp("tgi.prom", &len);
-    char *b1 = edit(a, "tgi_request_generated_tokens_sum 230000", "tgi_request_generated_tokens_sum 230400");
+    char *b1 = edit(a, "tgi_request_generated_tokens_sum 230000",
+                    "tgi_request_generated_tokens_sum 230400");
     char *b2 = edit(b1, "tgi_request_success 1480", "tgi_request_success 1484");
     char *b3 = edit(b2, "tgi_request_failure{err=\"generation\"} 5",
                     "tgi_request_failure{err=\"generation\"} 7");
-    char *b = edit(b3, "tgi_request_duration_bucket{le=\"2\"} 1180", "tgi_request_duration_bucket{le=\"2\"} 1184");
+    char *b = edit(b3, "tgi_request_duration_bucket{le=\"2\"} 1180",
+                   "tgi_request_duration_bucket{le=\"2\"} 1184");
     struct infer *in = infer_new();
     cr_assert_eq(infer_update(in, a, len, 1 * SEC), 0);
     cr_expect_eq(in->kind, INFER_TGI);
@@ -273,7 +278,8 @@ Test(infer, an_unrecognised_target_shows_raw_gauges_and_counter_rates)
 {
     size_t len;
     char *a = slurp("generic.prom", &len);
-    char *b = edit(a, "jobs_processed_total{queue=\"low\"} 5000", "jobs_processed_total{queue=\"low\"} 5100");
+    char *b = edit(a, "jobs_processed_total{queue=\"low\"} 5000",
+                   "jobs_processed_total{queue=\"low\"} 5100");
     struct infer *in = infer_new();
     cr_assert_eq(infer_update(in, a, len, 1 * SEC), 0);
     cr_assert_eq(infer_update(in, b, strlen(b), 3 * SEC), 0);

@@ -173,7 +173,8 @@ static void server(const char *file, unsigned samples, const char *name, enum pr
     enum prom_event ev;
     while ((ev = prom_text_next(&t, &s)) != PROM_END) {
         cr_assert_neq(ev, PROM_ERROR, "%s:%u: %s", file, t.line, t.err);
-        if (ev == PROM_SAMPLE && s.name.n == strlen(name) && memcmp(s.name.p, name, s.name.n) == 0) {
+        if (ev == PROM_SAMPLE && s.name.n == strlen(name) &&
+            memcmp(s.name.p, name, s.name.n) == 0) {
             found = true;
             cr_expect_eq(s.type, type, "%s: type of %s", file, name);
             cr_expect_eq(s.part, part, "%s: part of %s", file, name);
@@ -212,12 +213,26 @@ Test(prom_text, sglang_llamacpp_tgi)
 /* The fast path must give exactly what strtod gives. */
 Test(prom_text, numbers_match_strtod)
 {
-    static const char *const fixed[] = {
-        "0",       "1",       "0.1",     "0.3",      "123.456",    "1e22",
-        "1e23",    "9007199254740993",   "4.35",     "0.000001",   "1.7976931348623157e308",
-        "5e-324",  "2.2250738585072014e-308", "8.128902e+06", "0.007507552643049313",
-        "3.141592653589793238462643383279", "1234567890123456789", "12345678901234567890",
-        "100000000000000000000000", "0.00000000000000000000001"};
+    static const char *const fixed[] = {"0",
+                                        "1",
+                                        "0.1",
+                                        "0.3",
+                                        "123.456",
+                                        "1e22",
+                                        "1e23",
+                                        "9007199254740993",
+                                        "4.35",
+                                        "0.000001",
+                                        "1.7976931348623157e308",
+                                        "5e-324",
+                                        "2.2250738585072014e-308",
+                                        "8.128902e+06",
+                                        "0.007507552643049313",
+                                        "3.141592653589793238462643383279",
+                                        "1234567890123456789",
+                                        "12345678901234567890",
+                                        "100000000000000000000000",
+                                        "0.00000000000000000000001"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
         double a, b = strtod(fixed[i], NULL);
         cr_assert_eq(prom_parse_float(fixed[i], strlen(fixed[i]), &a), 0, "%s", fixed[i]);
@@ -247,8 +262,8 @@ Test(prom_text, numbers_match_strtod)
 Test(prom_text, never_reads_past_the_input)
 {
     long page = sysconf(_SC_PAGESIZE);
-    char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+    char *map =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     cr_assert_neq(map, MAP_FAILED);
     cr_assert_eq(mprotect(map + page, (size_t)page, PROT_NONE), 0);
     static const char line[] =
