@@ -144,14 +144,20 @@ static char *value_text(const struct alert_message *m, char *out, size_t n)
 
 char *alert_message_headline(const struct alert_message *m, char *out, size_t n)
 {
-    char val[48], cond[160], dur[32], win[32];
-    value_text(m, val, sizeof val);
+    char val[64], cond[160], dur[32], win[32];
+    /* "is 87 °C" or "has no data" */
+    if (m->has_value) {
+        memcpy(val, "is ", 4);
+        alert_value_format(m->value, m->unit, val + 3, sizeof val - 3);
+    } else {
+        snprintf(val, sizeof val, "has no data");
+    }
     condition_text(m, cond, sizeof cond);
     const char *on = m->host[0] ? " on " : "";
     switch (m->msg) {
     case ALERT_MSG_RESOLVED:
         alert_duration_format(m->at_ms - m->fired_at_ms, dur, sizeof dur);
-        snprintf(out, n, "[RESOLVED] %s%s%s: %s is %s (fired for %s)", m->rule, on, m->host,
+        snprintf(out, n, "[RESOLVED] %s%s%s: %s %s (fired for %s)", m->rule, on, m->host,
                  m->series, val, m->fired_at_ms ? dur : "?");
         break;
     case ALERT_MSG_FLAPPING:
@@ -163,11 +169,11 @@ char *alert_message_headline(const struct alert_message *m, char *out, size_t n)
         break;
     case ALERT_MSG_REPEAT:
         alert_duration_format(m->at_ms - m->fired_at_ms, dur, sizeof dur);
-        snprintf(out, n, "[STILL FIRING] %s%s%s: %s is %s, %s (firing for %s)", m->rule, on,
+        snprintf(out, n, "[STILL FIRING] %s%s%s: %s %s, %s (firing for %s)", m->rule, on,
                  m->host, m->series, val, cond, dur);
         break;
     default:
-        snprintf(out, n, "[%s] %s%s%s: %s is %s, %s", status_word(m->msg), m->rule, on, m->host,
+        snprintf(out, n, "[%s] %s%s%s: %s %s, %s", status_word(m->msg), m->rule, on, m->host,
                  m->series, val, cond);
         break;
     }
@@ -349,7 +355,7 @@ static void slack_text(struct jsonw *w, const char *type, const char *text, size
 static void slack_body(struct jsonw *w, const struct alert_message *m)
 {
     char raw[512], text[1024], title[160], esc[1024], val[48], cond[160], iso[32];
-    char field[600];
+    char field[1200];
     alert_message_headline(m, raw, sizeof raw);
     slack_escape(text, sizeof text, raw);
     snprintf(title, sizeof title, "[%s] %s (%s)", status_word(m->msg), m->rule,
