@@ -365,6 +365,30 @@ describe('AMD cards through sysfs', () => {
   });
 });
 
+describe('a GPU whose driver calls block', () => {
+  let v;
+  before(async () => {
+    const scenario = writeScenario('slow', 'count=1\ngpu0.util=10\ngpu0.slow_ms=3000\n');
+    v = await startVigil({
+      args: ['--interval', '100ms'],
+      env: { LD_LIBRARY_PATH: fakes, FAKE_NVML_SCENARIO: scenario },
+    });
+  });
+  after(() => stopClean(v));
+
+  test('never delays the host metrics or the API', async () => {
+    // Each GPU cycle blocks 3 s in the driver; the host keeps its 100 ms interval meanwhile.
+    await v.nextSamples(5);
+    const gpus = await v.get('/api/v1/gpus');
+    assert.equal(gpus.json.state, 'starting', 'the first GPU cycle is still in the driver');
+    const h = await v.get('/health');
+    assert.equal(h.json.collectors.gpu.state, 'starting');
+    assert.equal(h.json.collectors.cpu.state, 'ok');
+    const done = await waitGpus(v, (j) => j.available, 'the slow GPU');
+    assert.equal(done.gpus[0].utilization, 10);
+  });
+});
+
 // On this machine, with no GPU library on the path and (when it has none) no AMD card.
 const amdHere = (() => {
   try {

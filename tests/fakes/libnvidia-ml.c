@@ -19,6 +19,8 @@
  *   gpu<i>.throttle=               reason mask, 0x... accepted
  *   gpu<i>.proc=<pid>:<bytes|na>   a compute process (repeat the key for more)
  *   gpu<i>.gproc=<pid>:<bytes|na>  a graphics process
+ *   gpu<i>.slow_ms=<n>             nvmlDeviceGetUtilizationRates blocks n ms, as a GPU in
+ *                                  trouble makes NVML calls block
  *   gpu<i>.fail=<call>:<error>     make a call fail; calls: handle name uuid pci util memory
  *                                  (both versions) memory_v2 (v2 only) temp power limit
  *                                  clocks fan throttle procs gprocs all
@@ -37,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../src/collect/nvml_abi.h"
 
@@ -83,7 +86,7 @@ struct nvmlDevice_st {
     char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE];
     char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
     char bus[NVML_DEVICE_PCI_BUS_ID_BUFFER_SIZE];
-    unsigned util, memutil, temp, power_mw, limit_mw, clock_gfx, clock_mem, fan;
+    unsigned util, memutil, temp, power_mw, limit_mw, clock_gfx, clock_mem, fan, slow_ms;
     unsigned long long mem_total, mem_used, mem_reserved, throttle;
     unsigned n_procs, n_gprocs;
     struct fake_proc procs[FAKE_MAX_PROCS];
@@ -201,6 +204,8 @@ static void set_gpu(struct nvmlDevice_st *g, const char *k, const char *v)
         g->fan = (unsigned)num(v);
     else if (strcmp(k, "throttle") == 0)
         g->throttle = num(v);
+    else if (strcmp(k, "slow_ms") == 0)
+        g->slow_ms = (unsigned)num(v);
     else if (strcmp(k, "proc") == 0)
         add_proc(g->procs, &g->n_procs, v);
     else if (strcmp(k, "gproc") == 0)
@@ -367,6 +372,10 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t h, nvmlUtilization_t *u)
     nvmlReturn_t rc = check(h, FC_UTIL);
     if (rc)
         return rc;
+    if (dev(h)->slow_ms) {
+        struct timespec ts = {dev(h)->slow_ms / 1000, (long)(dev(h)->slow_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
     u->gpu = dev(h)->util;
     u->memory = dev(h)->memutil;
     return NVML_SUCCESS;
