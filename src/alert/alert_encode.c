@@ -12,10 +12,15 @@
 #include "core/clock.h"
 #include "encode/prom.h"
 
+/* key as ISO-8601 and key_ms as unix ms, both null for 0. */
 static void kts(struct jsonw *w, const char *key, int64_t ms)
 {
     char iso[32], kms[48];
-    snprintf(kms, sizeof kms, "%s_ms", key);
+    size_t n = strlen(key);
+    if (n > sizeof kms - 4)
+        n = sizeof kms - 4;
+    memcpy(kms, key, n);
+    memcpy(kms + n, "_ms", 4);
     if (ms) {
         jw_kstr(w, key, clock_iso8601(ms, iso, sizeof iso));
         jw_kint(w, kms, ms);
@@ -83,7 +88,7 @@ static void counts(const struct alert_engine *e, unsigned *firing, unsigned *pen
     }
 }
 
-static void encode_rules(struct jsonw *w, const struct alert_engine *e, struct notifier *nt)
+void alert_encode_rules(struct jsonw *w, const struct alert_engine *e, struct notifier *nt)
 {
     jw_arr_begin(w);
     for (unsigned r = 0; r < alert_engine_rule_count(e); r++) {
@@ -142,14 +147,17 @@ static void encode_notifiers(struct jsonw *w, struct notifier *nt)
 }
 
 void alert_encode_api(struct jsonw *w, const struct alert_engine *e, struct notifier *nt,
-                      int64_t now_ms)
+                      const struct buf *active, const struct buf *rules, int64_t now_ms)
 {
     char iso[32];
     unsigned firing, pending;
     counts(e, &firing, &pending);
     jw_obj_begin(w);
     jw_key(w, "active");
-    alert_encode_active(w, e);
+    if (active && active->len)
+        jw_raw(w, active->data, active->len);
+    else
+        alert_encode_active(w, e);
     jw_key(w, "recent");
     jw_arr_begin(w);
     for (unsigned i = 0; i < alert_engine_recent_count(e); i++) {
@@ -176,7 +184,10 @@ void alert_encode_api(struct jsonw *w, const struct alert_engine *e, struct noti
     jw_kuint(w, "instances_dropped", alert_engine_dropped(e));
     jw_obj_end(w);
     jw_key(w, "rules");
-    encode_rules(w, e, nt);
+    if (rules && rules->len)
+        jw_raw(w, rules->data, rules->len);
+    else
+        alert_encode_rules(w, e, nt);
     jw_key(w, "notifiers");
     encode_notifiers(w, nt);
     jw_kstr(w, "timestamp", clock_iso8601(now_ms, iso, sizeof iso));

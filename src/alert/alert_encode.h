@@ -21,10 +21,16 @@
 void alert_encode_instance(struct jsonw *w, const struct alert_engine *e, unsigned i);
 /* The pending and firing instances: firing first, then by severity, critical first. */
 void alert_encode_active(struct jsonw *w, const struct alert_engine *e);
+/* The rules as a JSON array: [{"name","series","ratio_of","condition","threshold","clear",
+ *  "for_s","aggregate","over_s","severity","notify":[names]}]. They never change, so the
+ *  evaluator encodes them once. nt may be NULL. */
+void alert_encode_rules(struct jsonw *w, const struct alert_engine *e, struct notifier *nt);
 /* {"active":[...],"recent":[...],"counts":{...},"rules":[...],"notifiers":[...],
- *  "timestamp","timestamp_ms"}; nt may be NULL. */
+ *  "timestamp","timestamp_ms"}; nt may be NULL. active and rules are the texts of
+ *  alert_encode_active() and alert_encode_rules() when the caller has them already, or NULL
+ *  to encode them here. */
 void alert_encode_api(struct jsonw *w, const struct alert_engine *e, struct notifier *nt,
-                      int64_t now_ms);
+                      const struct buf *active, const struct buf *rules, int64_t now_ms);
 /* {"rules","firing","pending","notifications_dropped","notifications_failed"} */
 void alert_encode_health(struct jsonw *w, const struct alert_engine *e, struct notifier *nt);
 /* ALERTS{alertname,series,severity,state} 1 for each pending or firing instance, the

@@ -37,6 +37,7 @@ struct alert_evaluator {
     uint64_t seq;
     double last_eval_s;
     struct buf post;       /* one stream notification, reused */
+    struct buf rules;      /* the rules' JSON, encoded once */
     _Atomic uint64_t cycles;
 
     pthread_t thread;
@@ -46,8 +47,9 @@ struct alert_evaluator {
     bool stop;
 };
 
-struct alert_evaluator *alert_evaluator_new(const struct alert_rules *rules, struct store *store,
-                                            struct board *board, struct notifier *nt,
+struct alert_evaluator *alert_evaluator_new(const struct alert_rule *rules, unsigned n_rules,
+                                            struct store *store, struct board *board,
+                                            struct notifier *nt,
                                             const struct alert_evaluator_opts *opts)
 {
     struct alert_evaluator *ev = vigil_calloc(1, sizeof *ev);
@@ -59,16 +61,17 @@ struct alert_evaluator *alert_evaluator_new(const struct alert_rules *rules, str
     if (ev->opts.interval_ms <= 0)
         ev->opts.interval_ms = 1000;
     int64_t repeat[ALERT_MAX_NOTIFIERS] = {0};
-    for (unsigned i = 0; i < rules->n_notifiers; i++)
-        repeat[i] = rules->notifiers[i].repeat_ms;
+    unsigned n_notifiers = nt ? notifier_count(nt) : 0;
+    for (unsigned i = 0; i < n_notifiers; i++)
+        repeat[i] = notifier_def(nt, i)->repeat_ms;
     struct alert_engine_opts eo = {
         .default_stale_ms = opts->stale_ms > 0 ? opts->stale_ms : 3 * ev->opts.interval_ms,
         .max_instances = opts->max_instances ? opts->max_instances : 4096,
         .recent = opts->recent ? opts->recent : 100,
         .repeat_ms = repeat,
-        .n_notifiers = rules->n_notifiers,
+        .n_notifiers = n_notifiers,
     };
-    ev->engine = alert_engine_new(rules->rules, rules->n_rules, store, &eo);
+    ev->engine = alert_engine_new(rules, n_rules, store, &eo);
     if (!ev->engine) {
         free(ev);
         return NULL;
@@ -77,6 +80,12 @@ struct alert_evaluator *alert_evaluator_new(const struct alert_rules *rules, str
     ev->board = board;
     ev->nt = nt;
     buf_init(&ev->post, POST_MAX);
+    buf_init(&ev->rules, ALERT_DOC_MAX);
+    struct jsonw w;
+    jw_init(&w, &ev->rules);
+    alert_encode_rules(&w, ev->engine, nt);
+    if (w.err)
+        buf_release(&ev->rules); /* encoded each cycle instead */
     atomic_init(&ev->cycles, 0);
     pthread_mutex_init(&ev->lock, NULL);
     pthread_condattr_t ca;
@@ -94,6 +103,7 @@ void alert_evaluator_free(struct alert_evaluator *ev)
     alert_evaluator_stop(ev);
     alert_engine_free(ev->engine);
     buf_release(&ev->post);
+    buf_release(&ev->rules);
     pthread_mutex_destroy(&ev->lock);
     pthread_cond_destroy(&ev->wake);
     free(ev);
@@ -160,7 +170,7 @@ static struct snap *encode(struct alert_evaluator *ev, int64_t now)
     }
     if (!err) {
         jw_init(&w, &snap->doc[ALERT_DOC_API]);
-        alert_encode_api(&w, ev->engine, ev->nt, now);
+        alert_encode_api(&w, ev->engine, ev->nt, chan, &ev->rules, now);
         err = w.err;
     }
     if (!err) {

@@ -42,10 +42,12 @@ struct alert_evaluator_opts {
 
 struct alert_evaluator;
 
-/* Returns a new evaluator for rules (copied) over store and board (borrowed; they must
- * outlive it), delivering through nt (borrowed, may be NULL: no notifications), or NULL. */
-struct alert_evaluator *alert_evaluator_new(const struct alert_rules *rules, struct store *store,
-                                            struct board *board, struct notifier *nt,
+/* Returns a new evaluator for n_rules rules (copied) over store and board (borrowed; they
+ * must outlive it), or NULL. It delivers through nt (borrowed, may be NULL: no
+ * notifications), whose notifiers are the ones the rules' notify bits name. */
+struct alert_evaluator *alert_evaluator_new(const struct alert_rule *rules, unsigned n_rules,
+                                            struct store *store, struct board *board,
+                                            struct notifier *nt,
                                             const struct alert_evaluator_opts *opts);
 /* Starts the thread; the first evaluation runs one interval from now. */
 int alert_evaluator_start(struct alert_evaluator *ev);

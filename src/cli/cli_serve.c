@@ -100,7 +100,8 @@ static int alerting_new(struct alerting *a, const struct config *cfg, struct api
             .post = ctx->streams ? post_alert : NULL,
             .post_arg = ctx->streams,
         };
-        a->ev = alert_evaluator_new(rules, ctx->store, ctx->board, a->nt, &eo);
+        a->ev = alert_evaluator_new(rules->rules, rules->n_rules, ctx->store, ctx->board, a->nt,
+                                    &eo);
     }
     if (!rc && !a->ev)
         rc = -VIGIL_ENOMEM;

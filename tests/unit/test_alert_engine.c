@@ -281,7 +281,7 @@ Test(alert_engine, documents)
     buf_init(&b, 1 << 20);
     struct jsonw w;
     jw_init(&w, &b);
-    alert_encode_api(&w, e, NULL, T0);
+    alert_encode_api(&w, e, NULL, NULL, NULL, T0);
     cr_assert_eq(w.err, 0);
     json_t *doc = parse(&b);
     json_t *active = json_object_get(doc, "active");
