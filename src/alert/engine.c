@@ -147,22 +147,40 @@ static void discover(struct alert_engine *e)
     }
 }
 
+/* How old the newest of samples s[0..n) may be and still count: the rule's stale, or
+ * three of the series' own intervals (a scrape target polled every 30 s is not missing
+ * after 6 s), and never less than the engine's default. */
+static int64_t stale_for(const struct alert_engine *e, const struct alert_rule *r,
+                         const struct sample *s, size_t n)
+{
+    if (r->stale_ms > 0)
+        return r->stale_ms;
+    int64_t stale = e->default_stale_ms;
+    if (n >= 2) {
+        int64_t gap = s[n - 1].ts_ms - s[n - 2].ts_ms;
+        if (gap > 0 && gap < INT64_MAX / 3 && 3 * gap > stale)
+            stale = 3 * gap;
+    }
+    return stale;
+}
+
 /* The rule's aggregate of series id at now; false when there is no fresh data. */
 static bool read_value(struct alert_engine *e, int id, const struct alert_rule *r,
-                       int64_t now_ms, int64_t stale_ms, double *out)
+                       int64_t now_ms, double *out)
 {
     if (id < 0)
         return false;
     if (r->agg == ALERT_AGG_LAST) {
-        struct sample s;
-        if (!store_latest(e->store, id, &s) || now_ms - s.ts_ms > stale_ms || isnan(s.value))
+        struct sample s[2];
+        size_t n = store_read(e->store, id, INT64_MIN, INT64_MAX, s, 2);
+        if (n == 0 || now_ms - s[n - 1].ts_ms > stale_for(e, r, s, n) || isnan(s[n - 1].value))
             return false;
-        *out = s.value;
+        *out = s[n - 1].value;
         return true;
     }
     size_t n = store_read(e->store, id, now_ms - r->over_ms, INT64_MAX, e->scratch,
                           ALERT_WINDOW_MAX);
-    if (n == 0 || now_ms - e->scratch[n - 1].ts_ms > stale_ms)
+    if (n == 0 || now_ms - e->scratch[n - 1].ts_ms > stale_for(e, r, e->scratch, n))
         return false;
     const struct sample *s = e->scratch;
     double acc = r->agg == ALERT_AGG_MIN ? INFINITY : r->agg == ALERT_AGG_MAX ? -INFINITY : 0;
@@ -206,12 +224,11 @@ static void observe(struct alert_engine *e, const struct slot *s, int64_t now_ms
                     struct alert_obs *obs)
 {
     const struct alert_rule *r = &e->rules[s->rule];
-    int64_t stale = r->stale_ms > 0 ? r->stale_ms : e->default_stale_ms;
     double num = 0, den = 0;
-    obs->present = read_value(e, s->series_id, r, now_ms, stale, &num);
+    obs->present = read_value(e, s->series_id, r, now_ms, &num);
     obs->value = num;
     if (obs->present && r->ratio_of[0]) {
-        obs->present = read_value(e, s->denom_id, r, now_ms, stale, &den) && den != 0;
+        obs->present = read_value(e, s->denom_id, r, now_ms, &den) && den != 0;
         obs->value = obs->present ? 100.0 * num / den : 0;
     }
 }

@@ -22,7 +22,9 @@
 #define ALERT_WINDOW_MAX 4096 /* samples an aggregate reads; a longer window uses the newest */
 
 struct alert_engine_opts {
-    int64_t default_stale_ms; /* data older than this is missing, for rules with stale 0 */
+    /* For rules with stale 0: data older than three of its series' own intervals, and older
+     * than this, is missing. */
+    int64_t default_stale_ms;
     unsigned max_instances;   /* more matches than this are not evaluated (counted) */
     unsigned recent;          /* state changes kept for the API */
     const int64_t *repeat_ms; /* per notifier, n_notifiers of them (copied) */

@@ -152,6 +152,24 @@ Test(alert_engine, stale_uses_the_rule_value_when_set)
     alert_engine_free(e);
 }
 
+Test(alert_engine, a_slow_series_is_stale_after_three_of_its_own_intervals)
+{
+    struct alert_rule r = above("up", "inference.a.up", 0.5);
+    r.nodata = ALERT_NODATA_OK;
+    struct alert_engine_opts o = opts();
+    struct alert_engine *e = alert_engine_new(&r, 1, st, &o);
+    int id = series("inference.a.up");
+    store_push(st, id, T0, 1);
+    store_push(st, id, T0 + 30 * SEC, 1); /* scraped every 30 s */
+    alert_engine_eval(e, T0 + 30 * SEC);
+    cr_assert_eq(alert_engine_instance(e, 0)->state, ALERT_FIRING);
+    alert_engine_eval(e, T0 + 110 * SEC);
+    cr_assert_eq(alert_engine_instance(e, 0)->state, ALERT_FIRING, "80 s is not 3 x 30 s");
+    alert_engine_eval(e, T0 + 121 * SEC);
+    cr_assert_eq(alert_engine_instance(e, 0)->state, ALERT_RESOLVED, "91 s is");
+    alert_engine_free(e);
+}
+
 Test(alert_engine, ratio_waits_for_its_denominator)
 {
     struct alert_rule r = above("vram", "gpu.*.memory_used", 95);
