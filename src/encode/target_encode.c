@@ -217,11 +217,11 @@ static const struct {
     const char *help;
     int first;
 } latency_families[] = {
-    {"vigil_inference_ttft_seconds", "Time to first token over the last minute, by quantile.",
+    {"vigil_inference_ttft_seconds", "Time to first token over the last minute, by percentile.",
      INFER_TTFT_P50},
     {"vigil_inference_e2e_latency_seconds",
-     "End-to-end request latency over the last minute, by quantile.", INFER_E2E_P50},
-    {"vigil_inference_itl_seconds", "Inter-token latency over the last minute, by quantile.",
+     "End-to-end request latency over the last minute, by percentile.", INFER_E2E_P50},
+    {"vigil_inference_itl_seconds", "Inter-token latency over the last minute, by percentile.",
      INFER_ITL_P50},
 };
 
@@ -271,7 +271,9 @@ int target_prom_inference(const struct target_result *const *ts, unsigned n, str
             rc = prom_sample(b, fam->name, labels, ts[i]->infer->fig[fam->fig]);
         }
     }
-    static const char *const q[3] = {"0.5", "0.9", "0.99"};
+    /* "quantile" is a summary's label, which promtool refuses on a gauge: these are the
+     * gauges of a percentile each, labelled by which. */
+    static const char *const q[3] = {"50", "90", "99"};
     for (size_t f = 0; !rc && f < sizeof latency_families / sizeof latency_families[0]; f++) {
         rc = prom_family(b, latency_families[f].name, "gauge", latency_families[f].help);
         for (unsigned i = 0; !rc && i < n; i++) {
@@ -279,7 +281,7 @@ int target_prom_inference(const struct target_result *const *ts, unsigned n, str
                 double v = ts[i]->infer->fig[latency_families[f].first + k];
                 if (isnan(v))
                     continue;
-                const char *labels[] = {"target", ts[i]->name, "quantile", q[k], NULL};
+                const char *labels[] = {"target", ts[i]->name, "percentile", q[k], NULL};
                 rc = prom_sample(b, latency_families[f].name, labels, v);
             }
         }
