@@ -209,7 +209,10 @@ static bool headers_valid(const char *h, char *bad, size_t n)
             ok = ch > ' ' && ch < 0x7f && strchr("()<>@,;:\\\"/[]?={}", ch) == NULL;
         }
         if (!ok) {
-            snprintf(bad, n, "%.*s", (int)(len < 40 ? len : 40), p);
+            size_t shown = len - (size_t)(name - p);
+            while (shown > 0 && name[shown - 1] == ' ')
+                shown--;
+            snprintf(bad, n, "%.*s", (int)(shown < 40 ? shown : 40), name);
             return false;
         }
         p = end ? end + 1 : p + len;

@@ -799,3 +799,144 @@ Test(config, nvml_path_from_every_source)
     cr_assert_not_null(strstr(text, "VIGIL_NVML_PATH"), "%s", text);
     free(text);
 }
+
+/* --- [inference "NAME"] and [cluster "NAME"] ------------------------------------------- */
+
+Test(config_targets, one_builtin_target_of_each_kind_by_default)
+{
+    struct config c;
+    config_defaults(&c);
+    cr_assert_eq(c.targets.n_inference, 1);
+    const struct inference_conf *i = &c.targets.inference[0];
+    cr_expect_str_eq(i->name, "default");
+    cr_expect(i->builtin && i->enabled);
+    cr_expect_str_eq(i->url, "http://127.0.0.1:8000/metrics");
+    cr_expect_eq(i->interval_ms, 0, "0: the [collect] interval");
+    cr_expect_eq(i->timeout_ms, 2000);
+    cr_expect_eq(i->max_bytes, 16u << 20);
+    cr_expect_str_eq(i->headers, "");
+    cr_assert_eq(c.targets.n_clusters, 1);
+    cr_expect_str_eq(c.targets.clusters[0].url, "http://127.0.0.1:9199/status");
+    cr_expect(c.targets.clusters[0].builtin);
+    char err[CONFIG_ERR_MAX];
+    cr_expect_eq(config_validate(&c, err, sizeof err), 0, "%s", err);
+}
+
+Test(config_targets, sections_replace_the_builtin_targets)
+{
+    static const char text[] = "[inference \"vllm-a\"]\n"
+                               "url = http://127.0.0.1:8001/metrics\n"
+                               "interval = 5s\n"
+                               "timeout = 500ms\n"
+                               "headers = Authorization: Bearer abc | X-Team: ml\n"
+                               "max_bytes = 4MiB\n"
+                               "\n"
+                               "[inference \"sglang_b\"]\n"
+                               "url = https://10.0.0.2:30000/metrics\n"
+                               "enabled = false\n"
+                               "\n"
+                               "[cluster \"default\"]\n"
+                               "url = http://127.0.0.1:9200/status\n";
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    config_defaults(&c);
+    cr_assert_eq(config_load_string(&c, text, "t.ini", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(c.targets.n_inference, 2, "the built-in target gave way to the file's");
+    const struct inference_conf *a = &c.targets.inference[0], *b = &c.targets.inference[1];
+    cr_expect_str_eq(a->name, "vllm-a");
+    cr_expect_not(a->builtin);
+    cr_expect_eq(a->interval_ms, 5000);
+    cr_expect_eq(a->timeout_ms, 500);
+    cr_expect_eq(a->max_bytes, 4u << 20);
+    cr_expect_str_eq(a->headers, "Authorization: Bearer abc | X-Team: ml");
+    cr_expect_eq(a->line[IK_URL], 2);
+    cr_expect_eq(a->header_line, 1);
+    cr_expect_str_eq(b->name, "sglang_b");
+    cr_expect_not(b->enabled);
+    cr_expect_eq(b->timeout_ms, 2000, "defaults fill what a section leaves out");
+    cr_assert_eq(c.targets.n_clusters, 1, "a section named default changes the built-in one");
+    cr_expect_str_eq(c.targets.clusters[0].url, "http://127.0.0.1:9200/status");
+    cr_expect_not(c.targets.clusters[0].builtin);
+    cr_expect_eq(config_validate(&c, err, sizeof err), 0, "%s", err);
+}
+
+/* URLs and header lists are checked whole, once the file is read; messages still name the
+ * file and line. */
+Test(config_targets, bad_urls_and_headers_name_file_and_line)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"[inference \"a\"]\nurl = ftp://x/metrics\n",
+         "t.ini:2: bad url 'ftp://x/metrics' in section [inference \"a\"] (use "
+         "http://HOST[:PORT]/PATH)"},
+        {"[inference \"a\"]\nurl = http:///metrics\n",
+         "t.ini:2: bad url 'http:///metrics' in section [inference \"a\"] (use "
+         "http://HOST[:PORT]/PATH)"},
+        {"[cluster \"c\"]\n\nurl = 127.0.0.1:9199\n",
+         "t.ini:3: bad url '127.0.0.1:9199' in section [cluster \"c\"] (use "
+         "http://HOST[:PORT]/PATH)"},
+        {"[inference \"a\"]\nurl = http://h/m\nheaders = X-Ok: 1 | NoColon\n",
+         "t.ini:3: bad header 'NoColon' in section [inference \"a\"] (use 'Name: value | Name: "
+         "value')"},
+        {"[inference \"a\"]\nheaders = Bad Name: 1\n",
+         "t.ini:2: bad header 'Bad Name: 1' in section [inference \"a\"] (use 'Name: value | "
+         "Name: value')"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct config c;
+        char err[CONFIG_ERR_MAX];
+        config_defaults(&c);
+        cr_assert_eq(config_load_string(&c, cases[i].text, "t.ini", err, sizeof err), 0, "%s",
+                     err);
+        snprintf(c.config_path, sizeof c.config_path, "t.ini");
+        cr_expect_eq(config_validate(&c, err, sizeof err), -VIGIL_EINVAL, "case %zu", i);
+        cr_expect_str_eq(err, cases[i].want, "case %zu", i);
+    }
+}
+
+Test(config_targets, at_most_32_inference_targets)
+{
+    char text[8192];
+    size_t k = 0;
+    for (int i = 0; i < 33; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k, "[inference \"t%d\"]\n", i);
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    config_defaults(&c);
+    cr_expect_eq(config_load_string(&c, text, "t.ini", err, sizeof err), -VIGIL_EFULL);
+    cr_expect_str_eq(err, "t.ini:33: too many [inference] sections (at most 32)");
+    cr_expect_eq(c.targets.n_inference, 1, "a failed load leaves the config as it was");
+}
+
+Test(config_targets, printed_with_secrets_masked_and_compared_without_lines)
+{
+    static const char text[] = "[inference \"a\"]\n"
+                               "url = http://user:pw@127.0.0.1:8001/metrics\n"
+                               "headers = Authorization: Bearer s3cret\n";
+    struct config c, d;
+    char err[CONFIG_ERR_MAX];
+    config_defaults(&c);
+    cr_assert_eq(config_load_string(&c, text, "t.ini", err, sizeof err), 0, "%s", err);
+    char *out = print_to_string(&c);
+    cr_expect_null(strstr(out, "s3cret"), "a header value leaked:\n%s", out);
+    cr_expect_null(strstr(out, "user:pw"), "URL credentials leaked:\n%s", out);
+    cr_expect_not_null(strstr(out, "\n[inference \"a\"]\nenabled = true\n"
+                                   "url = http://127.0.0.1:8001/metrics\n"),
+                       "%s", out);
+    cr_expect_not_null(strstr(out, "\n[cluster \"default\"] ; built in\n"), "%s", out);
+    free(out);
+    /* the same targets a few lines further down are the same targets */
+    static const char moved[] = "\n\n[inference \"a\"]\n"
+                                "headers = Authorization: Bearer s3cret\n"
+                                "url = http://user:pw@127.0.0.1:8001/metrics\n";
+    config_defaults(&d);
+    cr_assert_eq(config_load_string(&d, moved, "t.ini", err, sizeof err), 0, "%s", err);
+    cr_expect(target_conf_same(&c.targets, &d.targets));
+    d.targets.inference[0].timeout_ms = 3000;
+    cr_expect_not(target_conf_same(&c.targets, &d.targets));
+    char shown[TARGET_CONF_URL_MAX];
+    cr_expect_str_eq(target_url_display("https://a:b@h:1/p?x=@", shown, sizeof shown),
+                     "https://h:1/p?x=@");
+    cr_expect_str_eq(target_url_display("http://h/p@q", shown, sizeof shown), "http://h/p@q");
+}
