@@ -13,20 +13,15 @@
 #include "encode/prom.h"
 
 /* key as ISO-8601 and key_ms as unix ms, both null for 0. */
-static void kts(struct jsonw *w, const char *key, int64_t ms)
+static void kts(struct jsonw *w, const char *key, const char *key_ms, int64_t ms)
 {
-    char iso[32], kms[48];
-    size_t n = strlen(key);
-    if (n > sizeof kms - 4)
-        n = sizeof kms - 4;
-    memcpy(kms, key, n);
-    memcpy(kms + n, "_ms", 4);
+    char iso[32];
     if (ms) {
         jw_kstr(w, key, clock_iso8601(ms, iso, sizeof iso));
-        jw_kint(w, kms, ms);
+        jw_kint(w, key_ms, ms);
     } else {
         jw_knull(w, key);
-        jw_knull(w, kms);
+        jw_knull(w, key_ms);
     }
 }
 
@@ -55,10 +50,10 @@ void alert_encode_instance(struct jsonw *w, const struct alert_engine *e, unsign
     jw_kdouble(w, "for_s", (double)r->for_ms / 1000);
     jw_kstr(w, "summary", r->summary);
     jw_kbool(w, "flapping", in->flapping);
-    kts(w, "active_since", in->active_since_ms);
-    kts(w, "fired_at", in->fired_at_ms);
-    kts(w, "resolved_at", in->resolved_at_ms);
-    kts(w, "changed_at", in->changed_at_ms);
+    kts(w, "active_since", "active_since_ms", in->active_since_ms);
+    kts(w, "fired_at", "fired_at_ms", in->fired_at_ms);
+    kts(w, "resolved_at", "resolved_at_ms", in->resolved_at_ms);
+    kts(w, "changed_at", "changed_at_ms", in->changed_at_ms);
     jw_obj_end(w);
 }
 
@@ -171,8 +166,8 @@ void alert_encode_api(struct jsonw *w, const struct alert_engine *e, struct noti
             jw_kdouble(w, "value", ev->value);
         else
             jw_knull(w, "value");
-        kts(w, "at", ev->at_ms);
-        kts(w, "fired_at", ev->fired_at_ms);
+        kts(w, "at", "at_ms", ev->at_ms);
+        kts(w, "fired_at", "fired_at_ms", ev->fired_at_ms);
         jw_obj_end(w);
     }
     jw_arr_end(w);

@@ -21,7 +21,7 @@
 #include "core/fault.h"
 #include "core/log.h"
 
-#define BODY_MAX (64 * 1024)
+#define BODY_MAX ((size_t)64 * 1024)
 
 enum job_state { JOB_FREE, JOB_WAITING, JOB_ACTIVE };
 

@@ -20,7 +20,7 @@
 #include "alert/notify_format.h"
 #include "alert/rules.h"
 
-#define NOTIFY_BACKOFF_MAX_MS (5 * 60 * 1000)
+#define NOTIFY_BACKOFF_MAX_MS (5LL * 60 * 1000)
 
 struct notifier_opts {
     unsigned queue;         /* jobs waiting or in flight, every notifier together (256) */

@@ -1,7 +1,9 @@
 /*
  * notify_format: Discord, Slack and webhook bodies (see notify_format.h). Each service's
- * limits are respected by cutting text rather than failing: Discord's content (2000) and
- * field values (1024), Slack's header (150) and section text (3000).
+ * limits hold by construction: every text comes from a bounded field (a headline of at most
+ * 511 bytes, a summary of 255, a series name of 127) below Discord's content (2000),
+ * title (256) and field (1024) limits and Slack's section (3000); Slack's header (150) is
+ * the one that needs a cut.
  */
 #include "alert/notify_format.h"
 
@@ -192,16 +194,15 @@ static const char *status_key(enum alert_msg m)
     }
 }
 
-static void kts(struct jsonw *w, const char *key, int64_t ms)
+static void kts(struct jsonw *w, const char *key, const char *key_ms, int64_t ms)
 {
-    char iso[32], kms[48];
-    snprintf(kms, sizeof kms, "%s_ms", key);
+    char iso[32];
     if (ms) {
         jw_kstr(w, key, clock_iso8601(ms, iso, sizeof iso));
-        jw_kint(w, kms, ms);
+        jw_kint(w, key_ms, ms);
     } else {
         jw_knull(w, key);
-        jw_knull(w, kms);
+        jw_knull(w, key_ms);
     }
 }
 
@@ -236,12 +237,12 @@ static void webhook_body(struct jsonw *w, const struct alert_message *m)
     }
     jw_kdouble(w, "for_s", (double)m->for_ms / 1000);
     jw_kstr(w, "summary", m->summary);
-    kts(w, "active_since", m->active_since_ms);
-    kts(w, "fired_at", m->fired_at_ms);
-    kts(w, "resolved_at", m->msg == ALERT_MSG_RESOLVED ? m->resolved_at_ms : 0);
+    kts(w, "active_since", "active_since_ms", m->active_since_ms);
+    kts(w, "fired_at", "fired_at_ms", m->fired_at_ms);
+    kts(w, "resolved_at", "resolved_at_ms", m->msg == ALERT_MSG_RESOLVED ? m->resolved_at_ms : 0);
     jw_obj_end(w);
     jw_kstr(w, "host", m->host);
-    kts(w, "timestamp", m->at_ms);
+    kts(w, "timestamp", "timestamp_ms", m->at_ms);
     jw_obj_end(w);
 }
 
@@ -264,24 +265,11 @@ static int64_t discord_color(const struct alert_message *m)
     return 0x3498db; /* blue */
 }
 
-/* A string cut to at most max bytes without splitting a UTF-8 sequence. */
-static void jw_kstr_cut(struct jsonw *w, const char *key, const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-    }
-    jw_key(w, key);
-    jw_strn(w, s, n);
-}
-
 static void discord_field(struct jsonw *w, const char *name, const char *value)
 {
     jw_obj_begin(w);
     jw_kstr(w, "name", name);
-    jw_kstr_cut(w, "value", value[0] ? value : "-", 1024);
+    jw_kstr(w, "value", value[0] ? value : "-");
     jw_kbool(w, "inline", true);
     jw_obj_end(w);
 }
@@ -294,12 +282,12 @@ static void discord_body(struct jsonw *w, const struct alert_message *m)
              alert_severity_name(m->severity));
     jw_obj_begin(w);
     jw_kstr(w, "username", "vigil");
-    jw_kstr_cut(w, "content", text, 2000);
+    jw_kstr(w, "content", text);
     jw_key(w, "embeds");
     jw_arr_begin(w);
     jw_obj_begin(w);
-    jw_kstr_cut(w, "title", title, 256);
-    jw_kstr_cut(w, "description", m->summary[0] ? m->summary : text, 4096);
+    jw_kstr(w, "title", title);
+    jw_kstr(w, "description", m->summary[0] ? m->summary : text);
     jw_kint(w, "color", discord_color(m));
     jw_key(w, "fields");
     jw_arr_begin(w);
@@ -344,17 +332,19 @@ static void slack_escape(char *out, size_t n, const char *s)
     out[len] = '\0';
 }
 
-static void slack_text(struct jsonw *w, const char *type, const char *text, size_t max)
+static void slack_text(struct jsonw *w, const char *type, const char *text)
 {
     jw_obj_begin(w);
     jw_kstr(w, "type", type);
-    jw_kstr_cut(w, "text", text, max);
+    jw_kstr(w, "text", text);
     jw_obj_end(w);
 }
 
 static void slack_body(struct jsonw *w, const struct alert_message *m)
 {
-    char raw[512], text[1024], title[160], esc[1024], val[48], cond[160], iso[32];
+    /* Slack's header text holds 150 characters: the title is ASCII (a rule name and a
+     * severity), so a 151-byte buffer cuts it right */
+    char raw[512], text[1024], title[151], esc[1024], val[48], cond[160], iso[32];
     char field[1200];
     alert_message_headline(m, raw, sizeof raw);
     slack_escape(text, sizeof text, raw);
@@ -368,26 +358,26 @@ static void slack_body(struct jsonw *w, const struct alert_message *m)
     jw_obj_begin(w);
     jw_kstr(w, "type", "header");
     jw_key(w, "text");
-    slack_text(w, "plain_text", title, 150);
+    slack_text(w, "plain_text", title);
     jw_obj_end(w);
 
     jw_obj_begin(w);
     jw_kstr(w, "type", "section");
     jw_key(w, "text");
     slack_escape(esc, sizeof esc, m->summary[0] ? m->summary : raw);
-    slack_text(w, "mrkdwn", esc, 3000);
+    slack_text(w, "mrkdwn", esc);
     jw_key(w, "fields");
     jw_arr_begin(w);
     slack_escape(esc, sizeof esc, m->series);
     snprintf(field, sizeof field, "*Series*\n%s", esc);
-    slack_text(w, "mrkdwn", field, 2000);
+    slack_text(w, "mrkdwn", field);
     snprintf(field, sizeof field, "*Value*\n%s", value_text(m, val, sizeof val));
-    slack_text(w, "mrkdwn", field, 2000);
+    slack_text(w, "mrkdwn", field);
     slack_escape(esc, sizeof esc, condition_text(m, cond, sizeof cond));
     snprintf(field, sizeof field, "*Condition*\n%s", esc);
-    slack_text(w, "mrkdwn", field, 2000);
+    slack_text(w, "mrkdwn", field);
     snprintf(field, sizeof field, "*Severity*\n%s", alert_severity_name(m->severity));
-    slack_text(w, "mrkdwn", field, 2000);
+    slack_text(w, "mrkdwn", field);
     jw_arr_end(w);
     jw_obj_end(w);
 
@@ -398,7 +388,7 @@ static void slack_body(struct jsonw *w, const struct alert_message *m)
     slack_escape(esc, sizeof esc, m->host);
     snprintf(field, sizeof field, "vigil on %s at %s", esc[0] ? esc : "?",
              clock_iso8601(m->at_ms, iso, sizeof iso));
-    slack_text(w, "mrkdwn", field, 2000);
+    slack_text(w, "mrkdwn", field);
     jw_arr_end(w);
     jw_obj_end(w);
 

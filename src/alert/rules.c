@@ -381,7 +381,14 @@ static bool url_valid(const char *url)
         host = url + 8;
     else
         return false;
-    if (*host == '\0' || *host == '/' || *host == ':')
+    /* the authority may carry user:password@ before the host; a host there must be */
+    size_t n = strcspn(host, "/?#");
+    const char *at = memrchr(host, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    if (n == 0 || *host == ':')
         return false;
     for (const char *p = url; *p; p++)
         if ((unsigned char)*p <= 0x20 || *p == 0x7f)
@@ -460,6 +467,44 @@ static int notifier_build(const struct check *ck, const struct notify_conf *nc,
     n->retries = nc->retries;
     n->backoff_ms = nc->backoff_ms;
     return 0;
+}
+
+static bool rule_equal(const struct alert_rule *a, const struct alert_rule *b)
+{
+    return strcmp(a->name, b->name) == 0 && strcmp(a->series, b->series) == 0 &&
+           strcmp(a->ratio_of, b->ratio_of) == 0 && a->wildcard == b->wildcard &&
+           a->cmp == b->cmp && a->threshold == b->threshold && a->clear == b->clear &&
+           a->has_clear == b->has_clear && a->for_ms == b->for_ms && a->agg == b->agg &&
+           a->over_ms == b->over_ms && a->nodata == b->nodata && a->stale_ms == b->stale_ms &&
+           a->severity == b->severity && a->notify == b->notify &&
+           strcmp(a->summary, b->summary) == 0 && a->flap_starts == b->flap_starts &&
+           a->flap_window_ms == b->flap_window_ms;
+}
+
+static bool notifier_equal(const struct alert_notifier *a, const struct alert_notifier *b)
+{
+    if (strcmp(a->name, b->name) != 0 || a->kind != b->kind || strcmp(a->url, b->url) != 0 ||
+        a->n_headers != b->n_headers || a->timeout_ms != b->timeout_ms ||
+        a->repeat_ms != b->repeat_ms || a->retries != b->retries ||
+        a->backoff_ms != b->backoff_ms)
+        return false;
+    for (unsigned i = 0; i < a->n_headers && i < ALERT_MAX_HEADERS; i++)
+        if (strcmp(a->headers[i], b->headers[i]) != 0)
+            return false;
+    return true;
+}
+
+bool alert_rules_equal(const struct alert_rules *a, const struct alert_rules *b)
+{
+    if (a->n_rules != b->n_rules || a->n_notifiers != b->n_notifiers)
+        return false;
+    for (unsigned i = 0; i < a->n_rules && i < ALERT_CONF_MAX_RULES; i++)
+        if (!rule_equal(&a->rules[i], &b->rules[i]))
+            return false;
+    for (unsigned i = 0; i < a->n_notifiers && i < ALERT_MAX_NOTIFIERS; i++)
+        if (!notifier_equal(&a->notifiers[i], &b->notifiers[i]))
+            return false;
+    return true;
 }
 
 int alert_rules_build(const struct config *c, struct alert_rules *out, char *err,

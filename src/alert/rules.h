@@ -70,12 +70,15 @@ struct alert_rules {
 };
 
 #define ALERT_FLAP_STARTS    3
-#define ALERT_FLAP_WINDOW_MS (10 * 60 * 1000)
+#define ALERT_FLAP_WINDOW_MS (10LL * 60 * 1000)
 
 /* Compiles c's alert sections into out (rules and notifiers that are enabled). 0, or
  * -VIGIL_EINVAL with "FILE:LINE: what (hint)" in err for the first bad value. */
 int alert_rules_build(const struct config *c, struct alert_rules *out, char *err,
                       size_t errlen);
+
+/* True when a and b hold the same rules and notifiers, in the same order. */
+bool alert_rules_equal(const struct alert_rules *a, const struct alert_rules *b);
 
 /* Fills r with the defaults of a rule (last value, keep on missing data, warning, no
  * notifier, flap limits) for series and name; for tests and benchmarks that build rules

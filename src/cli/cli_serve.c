@@ -100,8 +100,8 @@ static int alerting_new(struct alerting *a, const struct config *cfg, struct api
             .post = ctx->streams ? post_alert : NULL,
             .post_arg = ctx->streams,
         };
-        a->ev = alert_evaluator_new(rules->rules, rules->n_rules, ctx->store, ctx->board, a->nt,
-                                    &eo);
+        a->ev =
+            alert_evaluator_new(rules->rules, rules->n_rules, ctx->store, ctx->board, a->nt, &eo);
     }
     if (!rc && !a->ev)
         rc = -VIGIL_ENOMEM;
@@ -113,14 +113,13 @@ static int alerting_new(struct alerting *a, const struct config *cfg, struct api
     return rc;
 }
 
-/* Rules and notifiers are built once: a reload that changes them says so. Both builds
- * start from zeroed memory, so comparing them byte for byte is exact. */
+/* Rules and notifiers are built once: a reload that changes them says so. */
 static bool alerts_differ(const struct config *a, const struct config *b)
 {
     struct alert_rules *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);
-    bool differ = ra && rb && (alert_rules_build(a, ra, NULL, 0) < 0 ||
-                               alert_rules_build(b, rb, NULL, 0) < 0 ||
-                               memcmp(ra, rb, sizeof *ra) != 0);
+    bool differ = ra && rb &&
+                  (alert_rules_build(a, ra, NULL, 0) < 0 || alert_rules_build(b, rb, NULL, 0) < 0 ||
+                   !alert_rules_equal(ra, rb));
     free(ra);
     free(rb);
     return differ;
@@ -273,9 +272,10 @@ int cli_serve(int argc, char **argv)
     log_info("serve", "stopping");
     status = 0;
 out:
-    /* the evaluator first: it reads the store and posts to the streams of the server */
+    /* the evaluator first: it reads the store and posts to the streams of the server; then
+     * the notifier, which drops and counts what is still queued */
     alert_evaluator_free(alerting.ev);
-    notifier_free(alerting.nt); /* what is still queued is dropped and counted */
+    notifier_free(alerting.nt);
     sampler_free(sampler); /* stops and joins the thread first */
     gpu_sampler_free(gpu); /* the same; then closes the GPU libraries */
     /* cancels the transfers in flight, then joins */

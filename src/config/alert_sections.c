@@ -275,7 +275,8 @@ static void duration_print(FILE *out, const char *key, int64_t ms)
 }
 
 /* Prints "https://discord.com/api/webhooks/1/abc" as its scheme and host followed by "/"
- * and three stars: the path of a chat webhook is its secret. */
+ * and three stars: the path of a chat webhook is its secret, and so is a user:password@
+ * before the host, which is left out. */
 static void url_print(FILE *out, const char *url)
 {
     const char *host = strstr(url, "://");
@@ -283,9 +284,15 @@ static void url_print(FILE *out, const char *url)
         fprintf(out, "url = %s\n", url[0] ? "***" : "");
         return;
     }
+    int scheme = (int)(host - url) + 3;
     host += 3;
     size_t n = strcspn(host, "/?#");
-    fprintf(out, "url = %.*s/***\n", (int)(host - url + (ptrdiff_t)n), url);
+    const char *at = memrchr(host, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    fprintf(out, "url = %.*s%.*s/***\n", scheme, url, (int)n, host);
 }
 
 /* "Authorization: Bearer x | X-Team: ops" -> "Authorization: *** | X-Team: ***". */
@@ -314,26 +321,20 @@ void alert_conf_print(const struct alert_conf *a, FILE *out)
         const struct alert_rule_conf *r = &a->rules[i];
         fprintf(out, "\n[alert \"%s\"]%s\n", r->name, r->builtin ? " ; built in" : "");
         fprintf(out, "enabled = %s\n", r->enabled ? "true" : "false");
+        /* every key, empty ones too: a built-in rule's value left out would come back */
         fprintf(out, "series = %s\n", r->series);
-        if (r->ratio_of[0])
-            fprintf(out, "ratio_of = %s\n", r->ratio_of);
-        if (r->above[0])
-            fprintf(out, "above = %s\n", r->above);
-        if (r->below[0])
-            fprintf(out, "below = %s\n", r->below);
-        if (r->clear[0])
-            fprintf(out, "clear = %s\n", r->clear);
+        fprintf(out, "ratio_of = %s\n", r->ratio_of);
+        fprintf(out, "above = %s\n", r->above);
+        fprintf(out, "below = %s\n", r->below);
+        fprintf(out, "clear = %s\n", r->clear);
         duration_print(out, "for", r->for_ms);
         fprintf(out, "aggregate = %s\n", r->aggregate);
-        if (r->over_ms)
-            duration_print(out, "over", r->over_ms);
+        duration_print(out, "over", r->over_ms);
         fprintf(out, "nodata = %s\n", r->nodata);
-        if (r->stale_ms)
-            duration_print(out, "stale", r->stale_ms);
+        duration_print(out, "stale", r->stale_ms);
         fprintf(out, "severity = %s\n", r->severity);
         fprintf(out, "notify = %s\n", r->notify);
-        if (r->summary[0])
-            fprintf(out, "summary = %s\n", r->summary);
+        fprintf(out, "summary = %s\n", r->summary);
     }
     for (unsigned i = 0; i < a->n_notifiers; i++) {
         const struct notify_conf *n = &a->notifiers[i];
@@ -341,8 +342,7 @@ void alert_conf_print(const struct alert_conf *a, FILE *out)
         fprintf(out, "enabled = %s\n", n->enabled ? "true" : "false");
         fprintf(out, "kind = %s\n", n->kind);
         url_print(out, n->url);
-        if (n->headers[0])
-            headers_print(out, n->headers);
+        headers_print(out, n->headers);
         duration_print(out, "timeout", n->timeout_ms);
         duration_print(out, "repeat", n->repeat_ms);
         fprintf(out, "retries = %u\n", n->retries);

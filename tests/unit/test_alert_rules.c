@@ -303,3 +303,23 @@ Test(alert_rules, patterns)
     cr_assert_eq(alert_ratio_name("a.b", "a.*", "a.b", out, sizeof out), -VIGIL_EINVAL);
     cr_assert_eq(alert_ratio_name("a.*", "a.*.total", "a.verylongpart", out, 8), -VIGIL_E2BIG);
 }
+
+Test(alert_rules, equal)
+{
+    char path[CONFIG_PATH_MAX], err[CONFIG_ERR_MAX];
+    fixture(path, sizeof path, "good.ini");
+    struct config *c = cfg_new();
+    cr_assert_eq(config_load_file(c, path, err, sizeof err), 0, "%s", err);
+    struct alert_rules *a = rules_new(), *b = rules_new();
+    cr_assert_eq(alert_rules_build(c, a, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(alert_rules_build(c, b, err, sizeof err), 0, "%s", err);
+    cr_assert(alert_rules_equal(a, b));
+    b->notifiers[1].headers[1][0] = 'Y';
+    cr_assert_not(alert_rules_equal(a, b), "a header differs");
+    cr_assert_eq(alert_rules_build(c, b, err, sizeof err), 0, "%s", err);
+    b->rules[3].clear += 1;
+    cr_assert_not(alert_rules_equal(a, b), "a clear level differs");
+    free(a);
+    free(b);
+    free(c);
+}
