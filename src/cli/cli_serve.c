@@ -1,9 +1,10 @@
 /*
  * cli_serve: `vigil serve`, the daemon. Threads: this one runs the libwebsockets loop and
  * owns every socket and the API state; the sampler thread collects host metrics and the GPU
- * thread GPU metrics, and both hand them over through the board. Signals are taken on this
- * thread only (the others block them): SIGTERM/SIGINT stop, SIGHUP reloads what can change
- * without a restart.
+ * thread GPU metrics, and both hand them over through the board. The alert evaluator reads
+ * the store and publishes alert state the same way, and the notifier thread delivers what
+ * it queues. Signals are taken on this thread only (the others block them): SIGTERM/SIGINT
+ * stop, SIGHUP reloads what can change without a restart.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -31,7 +32,8 @@
 
 static const char usage[] =
     "Runs the vigil daemon: collects metrics every interval and serves them over HTTP\n"
-    "(GET /health, /api/v1/system, /api/v1/gpus, /api/v1/history, /api/v1/series, /metrics).\n"
+    "(GET /health, /api/v1/system, /api/v1/gpus, /api/v1/history, /api/v1/series,\n"
+    "/api/v1/alerts, /metrics) and raises alerts.\n"
     "SIGHUP reloads the configuration; the token, limits and log level apply at once.";
 
 static volatile sig_atomic_t stop_requested;
