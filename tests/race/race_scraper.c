@@ -108,8 +108,7 @@ int main(void)
     snprintf(t->inference[1].url, sizeof t->inference[1].url, "http://127.0.0.1:%d/hang", srv.port);
     t->inference[1].timeout_ms = 300;
     t->n_inference = 2;
-    snprintf(t->clusters[0].url, sizeof t->clusters[0].url, "http://127.0.0.1:%d/status",
-             srv.port);
+    snprintf(t->clusters[0].url, sizeof t->clusters[0].url, "http://127.0.0.1:%d/status", srv.port);
     t->clusters[0].builtin = false;
 
     _Atomic int wakes = 0;
