@@ -200,9 +200,14 @@ int cli_serve(int argc, char **argv)
         .interval_ms = cfg->interval_ms,
         .history_ms = cfg->history_ms,
     };
-    struct gpu_sampler *gpu = store ? gpu_sampler_new(&go, store, &board) : NULL;
+    /* which local process serves which model: the scraper finds out, the GPU thread reads */
+    struct target_models *models = target_models_new();
+    go.models = models;
+    struct gpu_sampler *gpu = store && models ? gpu_sampler_new(&go, store, &board) : NULL;
     /* before any thread starts: it initialises libcurl */
     struct scraper *scraper = store ? scraper_new(cfg, store, &board) : NULL;
+    if (scraper)
+        scraper_set_models(scraper, models);
     struct api_ctx ctx = {.cfg = cfg, .store = store, .board = &board};
     struct http_server *srv = NULL;
     struct alerting alerting = {0};
@@ -282,6 +287,7 @@ out:
     gpu_sampler_free(gpu); /* the same; then closes the GPU libraries */
     /* cancels the transfers in flight, then joins */
     scraper_free(scraper);
+    target_models_free(models); /* both its users are joined */
     atomic_store(&signal_server, NULL);
     http_server_free(srv);
     board_release(&board);

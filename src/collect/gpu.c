@@ -251,6 +251,11 @@ struct gpu_collector *gpu_collector_new(const struct collector_env *env, const c
     return c;
 }
 
+void gpu_collector_set_models(struct gpu_collector *c, struct target_models *tm)
+{
+    gpu_procs_set_models(c->procs, tm);
+}
+
 void gpu_collector_free(struct gpu_collector *c)
 {
     if (!c)

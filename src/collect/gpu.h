@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "collect/collector.h"
+#include "collect/target_models.h"
 
 #define GPU_MAX_DEVICES 16
 #define GPU_MAX_PROCS   64 /* per GPU; the ones using the most memory are kept */
@@ -173,5 +174,7 @@ enum gpu_state gpu_collector_state(struct gpu_collector *c, char *reason, size_t
 
 /* Shuts the backends down (nvmlShutdown, dlclose) and frees c. NULL is a no-op. */
 void gpu_collector_free(struct gpu_collector *c);
+/* Lets the collector name models from inference targets (see gpu_procs_set_models). */
+void gpu_collector_set_models(struct gpu_collector *c, struct target_models *tm);
 
 #endif

@@ -33,6 +33,7 @@ struct gpu_procs {
     int64_t now_ns;
     struct slot *cur;
     struct slot *prev;
+    struct target_models *models; /* borrowed, may be NULL */
     char cmdline[CMDLINE_CAP];
 };
 
@@ -60,6 +61,11 @@ void gpu_procs_free(struct gpu_procs *p)
     free(p->cur);
     free(p->prev);
     free(p);
+}
+
+void gpu_procs_set_models(struct gpu_procs *p, struct target_models *tm)
+{
+    p->models = tm;
 }
 
 void gpu_procs_begin(struct gpu_procs *p, int64_t now_ns)
@@ -110,6 +116,9 @@ static void find_model(struct gpu_procs *p, uint32_t pid, char *model, size_t n)
     model[0] = '\0';
     uint32_t cur = pid;
     for (int depth = 0; depth <= GPU_PROCS_MAX_DEPTH && cur > 0; depth++) {
+        /* the server the scraper found listening: its own word for the model wins */
+        if (target_models_find(p->models, cur, model, n))
+            return;
         ssize_t len = read_pid_file(p, cur, "cmdline", p->cmdline, sizeof p->cmdline);
         if (len > 0 && cmdline_model(p->cmdline, (size_t)len, model, n) > 0)
             return;
@@ -161,6 +170,14 @@ static void copy_out(const struct slot *s, struct gpu_process *proc)
     memcpy(proc->model, s->model, sizeof proc->model);
 }
 
+/* A process the scraper found listening for an inference target serves that target's
+ * model, whatever the cache remembers (its ancestors are looked at when the entry is read
+ * again, within GPU_PROCS_TTL_NS). */
+static void served(struct gpu_procs *p, struct gpu_process *proc)
+{
+    target_models_find(p->models, proc->pid, proc->model, sizeof proc->model);
+}
+
 void gpu_procs_fill(struct gpu_procs *p, struct gpu_process *proc)
 {
     if (proc->pid == 0) {
@@ -171,6 +188,7 @@ void gpu_procs_fill(struct gpu_procs *p, struct gpu_process *proc)
     struct slot *s = probe(p->cur, p->gen, proc->pid);
     if (s && s->gen == p->gen) {
         copy_out(s, proc); /* already seen this cycle, on another GPU */
+        served(p, proc);
         return;
     }
     struct slot *old = probe(p->prev, p->gen - 1, proc->pid);
@@ -180,6 +198,7 @@ void gpu_procs_fill(struct gpu_procs *p, struct gpu_process *proc)
             *s = *old;
             s->gen = p->gen;
         }
+        served(p, proc);
         return;
     }
     gpu_procs_read(p, proc->pid, proc);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "collect/gpu.h"
+#include "collect/target_models.h"
 
 #define GPU_PROCS_MAX_DEPTH 8                     /* ancestors looked at, the process apart */
 #define GPU_PROCS_TTL_NS    (30LL * 1000000000LL) /* cached names are read again after this */
@@ -28,6 +29,11 @@ struct gpu_procs;
  * gpu_procs_free(). */
 struct gpu_procs *gpu_procs_new(const char *procfs);
 void gpu_procs_free(struct gpu_procs *p);
+
+/* Names models from inference targets on this host first (tm, borrowed; NULL: none): a
+ * process, or an ancestor, that listens on a target's port serves that target's model;
+ * the command line is the fallback. Set before the first cycle. */
+void gpu_procs_set_models(struct gpu_procs *p, struct target_models *tm);
 
 /* Starts a collection cycle at monotonic time now_ns: the pids not looked up during the
  * previous cycle are forgotten. */

@@ -117,6 +117,7 @@ struct gpu_sampler *gpu_sampler_new(const struct gpu_sampler_opts *opts, struct 
         free(g);
         return NULL;
     }
+    gpu_collector_set_models(g->collector, opts->models);
     for (size_t i = 0; i < GPU_MAX_DEVICES; i++)
         for (size_t f = 0; f < N_FIELDS; f++)
             g->ids[i][f] = ID_UNSET;

@@ -31,6 +31,7 @@ struct gpu_sampler_opts {
     const char *nvml_path; /* borrowed for gpu_sampler_new only; NULL: the default names */
     int64_t interval_ms;
     int64_t history_ms;
+    struct target_models *models; /* borrowed; NULL: models from command lines only */
 };
 
 struct gpu_sampler;

@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/fault.h"
+#include "collect/listen_owner.h"
 #include "core/log.h"
 #include "encode/target_encode.h"
 
@@ -50,11 +51,17 @@ struct target {
 
     bool registered;
     int ids[N_SERIES];
+
+    uint32_t owner;           /* the local process found listening on the target's port */
+    int64_t owner_checked_ns; /* when it was looked for; 0: look at the next good poll */
+    char owner_model[INFER_MODEL_MAX];
 };
 
 struct scraper {
-    struct store *store; /* borrowed, may be NULL */
-    struct board *board; /* borrowed, may be NULL */
+    struct store *store;          /* borrowed, may be NULL */
+    struct board *board;          /* borrowed, may be NULL */
+    struct target_models *models; /* borrowed, may be NULL */
+    char procfs[CONFIG_PATH_MAX];
     int64_t history_ms;
     CURLM *multi;
     struct target *t;
@@ -204,6 +211,7 @@ struct scraper *scraper_new(const struct config *cfg, struct store *store, struc
     s->store = store;
     s->board = board;
     s->history_ms = cfg->history_ms;
+    snprintf(s->procfs, sizeof s->procfs, "%s", cfg->procfs);
     atomic_init(&s->polls, 0);
     atomic_init(&s->stop, false);
     const struct target_conf *tc = &cfg->targets;
@@ -423,6 +431,49 @@ static void store_target(struct scraper *s, struct target *t)
         push(s, t->ids[f], r->last_ms, t->infer->fig[f]);
 }
 
+/* ---- which local process serves the target ------------------------------------------- */
+
+#define OWNER_RECHECK_NS (60LL * 1000000000)
+
+static bool loopback(const char *ip)
+{
+    return ip && (strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
+                  strncmp(ip, "::ffff:127.", 11) == 0);
+}
+
+/* After a poll of an inference target: when it is up on a loopback address, the process
+ * listening on its port serves the model its metrics name. The walk over /proc is done
+ * when the target comes up, when its model changes, and once a minute; otherwise the last
+ * answer stands. */
+static void find_owner(struct scraper *s, struct target *t, int64_t now_ns)
+{
+    unsigned slot = (unsigned)(t - s->t);
+    const char *model = t->infer->model;
+    if (t->res.state != TARGET_UP || !model[0]) {
+        if (t->owner)
+            target_models_set(s->models, slot, 0, NULL);
+        t->owner = 0;
+        t->owner_checked_ns = 0;
+        return;
+    }
+    bool changed = strcmp(model, t->owner_model) != 0;
+    if (!changed && t->owner_checked_ns && now_ns - t->owner_checked_ns < OWNER_RECHECK_NS)
+        return;
+    char *ip = NULL;
+    long port = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip);
+    curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_PORT, &port);
+    t->owner_checked_ns = now_ns;
+    snprintf(t->owner_model, sizeof t->owner_model, "%s", model);
+    if (!loopback(ip) || port <= 0 || port > 65535)
+        return;
+    uint32_t pid = listen_owner_find(s->procfs, (uint16_t)port, t->owner);
+    if (pid != t->owner)
+        log_debug("scraper", "inference target '%s' is served by pid %u", t->res.name, pid);
+    t->owner = pid;
+    target_models_set(s->models, slot, pid, model);
+}
+
 /* ---- the end of a poll ---------------------------------------------------------------- */
 
 static void say(const struct scraper *s, struct target *t)
@@ -482,6 +533,8 @@ static void finish(struct scraper *s, struct target *t, CURLcode rc, int64_t now
         buf_release(&t->body);
     say(s, t);
     store_target(s, t);
+    if (s->models && !r->cluster && (unsigned)(t - s->t) < TARGET_MODELS_MAX)
+        find_owner(s, t, now_ns);
     atomic_fetch_add_explicit(&s->polls, 1, memory_order_relaxed);
 }
 
@@ -670,6 +723,11 @@ void scraper_free(struct scraper *s)
     free(s->clusters);
     free(s);
     curl_global_cleanup();
+}
+
+void scraper_set_models(struct scraper *s, struct target_models *tm)
+{
+    s->models = tm;
 }
 
 uint64_t scraper_polls(const struct scraper *s)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "collect/target.h"
+#include "collect/target_models.h"
 #include "config/config.h"
 #include "store/board.h"
 #include "store/store.h"
@@ -50,6 +51,12 @@ struct scraper;
  * down are logged at debug level only, since that caller shows them), or NULL. It
  * initialises libcurl: create it before starting other threads. */
 struct scraper *scraper_new(const struct config *cfg, struct store *store, struct board *board);
+/* Tells the scraper where to record which local process serves which model (tm, borrowed,
+ * must outlive it): for an inference target reached on a loopback address, the process
+ * listening on its port (found under cfg's procfs, at most once a minute while it stays
+ * up) with the model its metrics name. Call before scraper_start(). */
+void scraper_set_models(struct scraper *s, struct target_models *tm);
+
 /* Starts the thread; every target is polled at once, then at its interval. 0 or a negative
  * error. */
 int scraper_start(struct scraper *s);

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bin, startVigil } from './lib/vigil.mjs';
+import { bin, fakes as fakeLibs, startVigil } from './lib/vigil.mjs';
 import {
   CLUSTER,
   VLLM,
@@ -310,5 +310,40 @@ test('with no target configured, the built-in ones are shown, and down quietly',
     assert.doesNotMatch(quiet.stderr, /warn +scraper/, 'a built-in target that is not there is no warning');
   } finally {
     assert.equal(await quiet.stop(), 0, quiet.stderr);
+  }
+});
+
+// Model per GPU, precisely: the GPU process here is this test's own process, which listens
+// for the fake vLLM; its command line names no model, so only the scraper (the process on
+// the target's port, through /proc/net/tcp and /proc/<pid>/fd) can say which one it serves.
+test("a GPU used by the process serving a local target shows that target's model", async () => {
+  const vllm = await fakeVllm();
+  const scenario = path.join(dir, 'one-gpu');
+  fs.writeFileSync(
+    scenario,
+    ['count=1', 'gpu0.name=NVIDIA L4', 'gpu0.util=50', 'gpu0.mem_total=24152899584',
+      'gpu0.mem_used=4000000000', `gpu0.proc=${process.pid}:3000000000`].join('\n') + '\n',
+  );
+  const ini = path.join(dir, 'gpu.ini');
+  fs.writeFileSync(ini, `[collect]\ninterval = ${INTERVAL_MS}ms\n\n[inference "local"]\nurl = ${vllm.url('/metrics')}\n`);
+  const g = await startVigil({
+    args: ['--config', ini],
+    env: { LD_LIBRARY_PATH: fakeLibs, FAKE_NVML_SCENARIO: scenario },
+  });
+  try {
+    const deadline = Date.now() + WAIT_MS;
+    let gpus;
+    for (;;) {
+      gpus = (await g.get('/api/v1/gpus')).json;
+      const p = gpus.gpus?.[0]?.processes?.find((x) => x.pid === process.pid);
+      if (p && p.model === VLLM.model) break;
+      if (Date.now() > deadline) throw new Error(`no model on the GPU process: ${JSON.stringify(gpus)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(gpus.gpus[0].models, [VLLM.model]);
+  } finally {
+    const code = await g.stop();
+    await vllm.close();
+    assert.equal(code, 0, g.stderr);
   }
 });
