@@ -33,7 +33,7 @@
 static const char usage[] =
     "Runs the vigil daemon: collects metrics every interval and serves them over HTTP\n"
     "(GET /health, /api/v1/system, /api/v1/gpus, /api/v1/history, /api/v1/series,\n"
-    "/api/v1/alerts, /metrics) and raises alerts.\n"
+    "/api/v1/alerts, /api/v1/inference, /api/v1/cluster, /metrics) and raises alerts.\n"
     "SIGHUP reloads the configuration; the token, limits and log level apply at once.";
 
 static volatile sig_atomic_t stop_requested;

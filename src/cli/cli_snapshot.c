@@ -21,7 +21,8 @@
 #include "encode/host_encode.h"
 
 static const char usage[] = "Prints the host's current metrics once: GPUs with their processes "
-                            "and models, CPU, memory, disks, network and load.";
+                            "and models, CPU, memory, disks, network and load, and the inference "
+                            "servers and clusters it polls itself.";
 
 static void print_json(const struct host_sample *h, const struct gpu_sample *g,
                        const struct scraper *sc, FILE *out)
