@@ -14,7 +14,8 @@
 #include "stream/rpc.h"
 #include "stream/streams.h"
 
-#define RPC_REPLY_MAX (16u << 20)
+/* The largest answer; a client queue holds two (stream_limits.queue_bytes). */
+#define RPC_REPLY_MAX (8u << 20)
 
 static const struct {
     const char *method;

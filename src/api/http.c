@@ -298,7 +298,9 @@ static int sse_open(struct http_server *srv, struct lws *wsi, struct conn *c)
                                     (const unsigned char *)"no-store", 8, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
-    lws_http_mark_sse(wsi);
+    /* What lws_http_mark_sse() does for HTTP/1 without its complaint that this is not an h2
+     * stream: give the header storage back, since the stream may stay open for days. */
+    lws_http_headers_detach(wsi);
     c->sse = true;
     if (replayed)
         streams_client_replay(c->sc, last_id);
@@ -393,6 +395,19 @@ static int ws_receive(struct http_server *srv, struct lws *wsi, struct conn *c, 
     api_rpc_message(srv->ctx, c->sc, c->ws_rx.data ? c->ws_rx.data : "", c->ws_rx.len);
     buf_reset(&c->ws_rx);
     return 0;
+}
+
+/* RFC 6455 7.4: the close codes a peer may send. libwebsockets echoes any code above 4999
+ * as if it were valid; such a close fails the connection instead. */
+static bool close_code_valid(const unsigned char *in, size_t len)
+{
+    if (len == 0)
+        return true;
+    if (len == 1)
+        return false;
+    unsigned code = (unsigned)in[0] << 8 | in[1];
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+           (code >= 3000 && code <= 4999);
 }
 
 static void stream_want_write(void *conn)
@@ -531,6 +546,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return c && srv && c->sc ? ws_receive(srv, wsi, c, in, len) : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c ? stream_write(wsi, c, LWS_WRITE_TEXT) : -1;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (close_code_valid(in, len))
+            return 0; /* lws echoes it and closes */
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, NULL, 0);
+        return -1;
     case LWS_CALLBACK_CLOSED:
         conn_release(c);
         return 0;

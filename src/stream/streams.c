@@ -77,6 +77,7 @@ struct stream_client {
     unsigned n_subs;
     struct frame **q; /* owned ring of queue_frames */
     unsigned q_head, q_len;
+    size_t q_bytes;
     int64_t full_since_ns; /* 0 while the queue has room */
     bool killed;
 };
@@ -104,6 +105,7 @@ struct streams {
 void stream_limits_default(struct stream_limits *l)
 {
     l->queue_frames = 64;
+    l->queue_bytes = 16u << 20;
     l->max_subscriptions = 256;
     l->stuck_ms = 10000;
     l->replay_frames = 512;
@@ -273,8 +275,9 @@ static void enqueue(struct stream_client *c, struct frame *f)
     unsigned cap = st->lim.queue_frames;
     if (c->killed)
         return;
-    if (c->q_len < cap) {
+    if (c->q_len < cap && c->q_bytes + f->len <= st->lim.queue_bytes) {
         c->q[(c->q_head + c->q_len++) % cap] = f;
+        c->q_bytes += f->len;
         f->refs++;
         if (c->q_len == 1)
             st->t.want_write(c->conn);
@@ -299,8 +302,11 @@ static void enqueue(struct stream_client *c, struct frame *f)
             victim = (int)i;
     }
     st->stats.frames_dropped++;
-    if (victim < 0)
+    if (victim < 0 || c->q_bytes - c->q[(c->q_head + (unsigned)victim) % cap]->len + f->len >
+                          st->lim.queue_bytes)
         return;
+    c->q_bytes -= c->q[(c->q_head + (unsigned)victim) % cap]->len;
+    c->q_bytes += f->len;
     frame_unref(c->q[(c->q_head + (unsigned)victim) % cap]);
     for (unsigned i = (unsigned)victim; i + 1 < c->q_len; i++)
         c->q[(c->q_head + i) % cap] = c->q[(c->q_head + i + 1) % cap];
@@ -322,6 +328,7 @@ void streams_client_sent(struct stream_client *c)
     if (!c->q_len)
         return;
     unsigned cap = c->st->lim.queue_frames;
+    c->q_bytes -= c->q[c->q_head]->len;
     frame_unref(c->q[c->q_head]);
     c->q_head = (c->q_head + 1) % cap;
     c->q_len--;

@@ -42,6 +42,9 @@ enum stream_kind { STREAM_WS, STREAM_SSE };
 
 struct stream_limits {
     unsigned queue_frames;      /* per client (default 64) */
+    size_t queue_bytes;         /* bytes waiting per client, shared frames counted whole
+                                 * (16 MiB): a client asking for large answers without
+                                 * reading them stops being answered */
     unsigned max_subscriptions; /* patterns per client (256) */
     int64_t stuck_ms;           /* a full queue for this long disconnects (10 s) */
     unsigned replay_frames;     /* SSE frames kept for Last-Event-ID (512) */
