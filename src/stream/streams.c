@@ -437,6 +437,11 @@ int streams_client_unsubscribe(struct stream_client *c, const char *pattern)
     return -VIGIL_ENOENT;
 }
 
+bool streams_client_backlogged(const struct stream_client *c)
+{
+    return c->q_len * 2 >= c->st->lim.queue_frames || c->q_bytes * 2 >= c->st->lim.queue_bytes;
+}
+
 unsigned streams_client_subscriptions(const struct stream_client *c, const char **out,
                                       unsigned max)
 {

@@ -116,6 +116,10 @@ void streams_client_replay(struct stream_client *c, uint64_t last_id);
  * them) and length. After writing it, call streams_client_sent(). */
 const unsigned char *streams_client_peek(struct stream_client *c, size_t *len);
 void streams_client_sent(struct stream_client *c);
+/* True while the client's queue is at least half full: the transport stops reading its
+ * requests (flow control) until it drains, so a client that asks without reading makes
+ * vigil do no work for it. */
+bool streams_client_backlogged(const struct stream_client *c);
 /* The client's subscriptions, for list_channels. */
 unsigned streams_client_subscriptions(const struct stream_client *c, const char **out,
                                       unsigned max);
