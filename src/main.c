@@ -7,14 +7,13 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: vigil <command> [options]\n\n"
-            "commands:\n"
-            "  serve          run the daemon (HTTP API on 127.0.0.1:9400 by default)\n"
-            "  snapshot       print the current host metrics once (--json for JSON)\n"
-            "  check-config   check the configuration and print it\n\n"
-            "  vigil <command> --help   options of a command\n"
-            "  vigil --version          the version\n");
+    fprintf(out, "usage: vigil <command> [options]\n\n"
+                 "commands:\n"
+                 "  serve          run the daemon (HTTP API on 127.0.0.1:9400 by default)\n"
+                 "  snapshot       print the current host metrics once (--json for JSON)\n"
+                 "  check-config   check the configuration and print it\n\n"
+                 "  vigil <command> --help   options of a command\n"
+                 "  vigil --version          the version\n");
 }
 
 int main(int argc, char **argv)

@@ -37,8 +37,8 @@ static struct cli_flag *find_extra(struct cli_flag *extra, const char *name, siz
 }
 
 /* Splits argv[*i] into a flag name and value; advances *i past a separate value. */
-static int next_flag(int argc, char **argv, int *i, char *name, size_t namelen,
-                     const char **value, bool (*takes)(const char *, void *), void *arg)
+static int next_flag(int argc, char **argv, int *i, char *name, size_t namelen, const char **value,
+                     bool (*takes)(const char *, void *), void *arg)
 {
     const char *a = argv[*i];
     if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
@@ -117,8 +117,7 @@ int cli_load_config(const char *command, const char *usage, int argc, char **arg
     }
 
     config_defaults(cfg);
-    if (config_file && *config_file &&
-        config_load_file(cfg, config_file, err, sizeof err) < 0) {
+    if (config_file && *config_file && config_load_file(cfg, config_file, err, sizeof err) < 0) {
         fprintf(stderr, "vigil: %s\n", err);
         return 2;
     }
@@ -137,8 +136,7 @@ int cli_load_config(const char *command, const char *usage, int argc, char **arg
         }
         int rc = config_apply_flag(cfg, name, value, err, sizeof err);
         if (rc == -VIGIL_ENOENT) {
-            fprintf(stderr, "vigil: unknown option '--%s' (see vigil %s --help)\n", name,
-                    command);
+            fprintf(stderr, "vigil: unknown option '--%s' (see vigil %s --help)\n", name, command);
             return 2;
         }
         if (rc < 0) {

@@ -29,8 +29,7 @@ struct collector_ops {
     /* Reads the source once and fills this collector's part of out. Returns 0, or a
      * negative vigil error with a message in git's style in err ("cannot open
      * '/proc/stat': No such file or directory"); on error the part is marked invalid. */
-    int (*collect)(void *state, int64_t mono_ns, struct host_sample *out, char *err,
-                   size_t errlen);
+    int (*collect)(void *state, int64_t mono_ns, struct host_sample *out, char *err, size_t errlen);
     void (*destroy)(void *state);
 };
 

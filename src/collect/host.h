@@ -10,18 +10,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define HOST_MAX_CPUS 1024
-#define HOST_MAX_DISKS 128
+#define HOST_MAX_CPUS   1024
+#define HOST_MAX_DISKS  128
 #define HOST_MAX_IFACES 256 /* container hosts have a veth per container */
-#define HOST_NAME_LEN 32 /* device and interface names, NUL included (IFNAMSIZ is 16) */
+#define HOST_NAME_LEN   32  /* device and interface names, NUL included (IFNAMSIZ is 16) */
 
 /* 1 MiB: every *_mbps figure is bytes per second divided by this, as the seed computes it. */
 #define HOST_MIB 1048576.0
 
 struct cpu_sample {
-    bool valid;       /* false on the first cycle: utilisation needs two readings */
-    unsigned n_cores; /* entries in per_core; cores are numbered 0..n_cores-1 */
-    double overall_utilization;           /* percent, 0..100, all cores together */
+    bool valid;                 /* false on the first cycle: utilisation needs two readings */
+    unsigned n_cores;           /* entries in per_core; cores are numbered 0..n_cores-1 */
+    double overall_utilization; /* percent, 0..100, all cores together */
     double per_core_utilization[HOST_MAX_CPUS]; /* percent; NaN: offline, or no interval yet */
 };
 
@@ -36,17 +36,17 @@ struct mem_sample {
 
 struct disk_device {
     char name[HOST_NAME_LEN];
-    bool rate_valid;        /* false on the device's first cycle */
-    double read_rate_mbps;  /* MiB/s over the last interval */
+    bool rate_valid;       /* false on the device's first cycle */
+    double read_rate_mbps; /* MiB/s over the last interval */
     double write_rate_mbps;
-    uint64_t read_bytes;    /* cumulative since boot (for Prometheus counters) */
+    uint64_t read_bytes; /* cumulative since boot (for Prometheus counters) */
     uint64_t write_bytes;
 };
 
 struct disk_sample {
-    bool valid;      /* the source was read */
-    bool rate_valid; /* totals have a rate (false on the first cycle) */
-    double read_rate_mbps;  /* sum over whole physical disks */
+    bool valid;            /* the source was read */
+    bool rate_valid;       /* totals have a rate (false on the first cycle) */
+    double read_rate_mbps; /* sum over whole physical disks */
     double write_rate_mbps;
     unsigned n_devices;
     struct disk_device devices[HOST_MAX_DISKS];
@@ -64,7 +64,7 @@ struct net_iface {
 struct net_sample {
     bool valid;
     bool rate_valid;
-    double upload_rate_mbps;   /* sum over interfaces, loopback left out */
+    double upload_rate_mbps; /* sum over interfaces, loopback left out */
     double download_rate_mbps;
     unsigned n_ifaces;
     struct net_iface ifaces[HOST_MAX_IFACES];

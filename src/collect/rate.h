@@ -13,9 +13,9 @@
 struct rate {
     uint64_t prev;
     int64_t prev_ns;
-    double last;     /* last rate returned */
-    bool primed;     /* a previous reading exists */
-    bool has_last;   /* last is meaningful */
+    double last;   /* last rate returned */
+    bool primed;   /* a previous reading exists */
+    bool has_last; /* last is meaningful */
 };
 
 void rate_init(struct rate *r);

@@ -51,8 +51,7 @@ struct host_collectors *host_collectors_new(const struct collector_env *env)
         hc->slot[i].ops = all_collectors[i];
         if (all_collectors[i]->version != COLLECTOR_OPS_VERSION) {
             log_error("sampler", "collector '%s' has interface version %d, expected %d",
-                      all_collectors[i]->name, all_collectors[i]->version,
-                      COLLECTOR_OPS_VERSION);
+                      all_collectors[i]->name, all_collectors[i]->version, COLLECTOR_OPS_VERSION);
             host_collectors_free(hc);
             return NULL;
         }
@@ -163,8 +162,8 @@ struct entity_ids {
 
 struct sampler {
     struct sampler_opts opts;
-    struct store *store;   /* borrowed */
-    struct board *board;   /* borrowed */
+    struct store *store; /* borrowed */
+    struct board *board; /* borrowed */
     struct host_collectors *hc;
     struct host_sample sample;
     size_t slots;
@@ -192,8 +191,9 @@ static int series(struct sampler *s, const char *name, const char *unit, const c
     int id = store_series(s->store, name, unit, help, s->slots);
     if (id == -VIGIL_EFULL && !s->store_full_said) {
         s->store_full_said = true;
-        log_warn("sampler", "history is full at its series limit: '%s' and later series "
-                            "are shown live but not kept",
+        log_warn("sampler",
+                 "history is full at its series limit: '%s' and later series "
+                 "are shown live but not kept",
                  name);
     }
     return id;
@@ -213,8 +213,8 @@ static void name_part(char *out, size_t n, const char *in)
 }
 
 static struct entity_ids *entity(struct sampler *s, struct entity_ids *table, unsigned *n,
-                                 const char *kind, const char *name, const char *fa,
-                                 const char *fb, const char *help_a, const char *help_b)
+                                 const char *kind, const char *name, const char *fa, const char *fb,
+                                 const char *help_a, const char *help_b)
 {
     for (unsigned i = 0; i < *n; i++)
         if (strcmp(table[i].name, name) == 0)
@@ -247,10 +247,9 @@ static void register_fixed(struct sampler *s)
     for (int i = 0; i < 4; i++)
         s->mem[i] = series(s, mem_names[i][0], "bytes", mem_names[i][1]);
     s->disk_total[0] = series(s, "disk.read_rate_mbps", "MiB/s", "bytes read from all disks");
-    s->disk_total[1] =
-        series(s, "disk.write_rate_mbps", "MiB/s", "bytes written to all disks");
-    s->net_total[0] = series(s, "net.upload_rate_mbps", "MiB/s",
-                             "bytes sent on all interfaces but loopback");
+    s->disk_total[1] = series(s, "disk.write_rate_mbps", "MiB/s", "bytes written to all disks");
+    s->net_total[0] =
+        series(s, "net.upload_rate_mbps", "MiB/s", "bytes sent on all interfaces but loopback");
     s->net_total[1] = series(s, "net.download_rate_mbps", "MiB/s",
                              "bytes received on all interfaces but loopback");
     s->load[0] = series(s, "load.load1", "", "load average over 1 minute");
@@ -315,8 +314,8 @@ static void store_sample(struct sampler *s)
     for (unsigned i = 0; h->disk.valid && i < h->disk.n_devices; i++) {
         const struct disk_device *d = &h->disk.devices[i];
         struct entity_ids *e =
-            entity(s, s->disks, &s->n_disks, "disk", d->name, "read_rate_mbps",
-                   "write_rate_mbps", "bytes read from the disk", "bytes written to the disk");
+            entity(s, s->disks, &s->n_disks, "disk", d->name, "read_rate_mbps", "write_rate_mbps",
+                   "bytes read from the disk", "bytes written to the disk");
         if (e) {
             push(s, e->a, d->rate_valid, d->read_rate_mbps);
             push(s, e->b, d->rate_valid, d->write_rate_mbps);
@@ -327,10 +326,9 @@ static void store_sample(struct sampler *s)
     push(s, s->net_total[1], nrv, h->net.download_rate_mbps);
     for (unsigned i = 0; h->net.valid && i < h->net.n_ifaces; i++) {
         const struct net_iface *f = &h->net.ifaces[i];
-        struct entity_ids *e = entity(s, s->ifaces, &s->n_ifaces, "net", f->name,
-                                      "upload_rate_mbps", "download_rate_mbps",
-                                      "bytes sent on the interface",
-                                      "bytes received on the interface");
+        struct entity_ids *e = entity(
+            s, s->ifaces, &s->n_ifaces, "net", f->name, "upload_rate_mbps", "download_rate_mbps",
+            "bytes sent on the interface", "bytes received on the interface");
         if (e) {
             push(s, e->a, f->rate_valid, f->upload_rate_mbps);
             push(s, e->b, f->rate_valid, f->download_rate_mbps);

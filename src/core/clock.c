@@ -65,8 +65,7 @@ int clock_parse_iso8601(const char *s, int64_t *unix_ms)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
     const char *p = s;
-    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
-        digits(&p, 2, &d))
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d))
         return -VIGIL_EINVAL;
     if (*p == 'T' || *p == 't' || *p == ' ') {
         p++;

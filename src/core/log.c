@@ -61,8 +61,7 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
     (void)w;
 }
 
-bool log_latch_set(struct log_latch *l, enum log_level level, const char *module,
-                   const char *text)
+bool log_latch_set(struct log_latch *l, enum log_level level, const char *module, const char *text)
 {
     if (l->active && strncmp(l->last, text, sizeof l->last - 1) == 0)
         return false;

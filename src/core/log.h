@@ -20,8 +20,8 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #define log_debug(mod, ...) log_msg(LOG_DEBUG, mod, __VA_ARGS__)
-#define log_info(mod, ...) log_msg(LOG_INFO, mod, __VA_ARGS__)
-#define log_warn(mod, ...) log_msg(LOG_WARN, mod, __VA_ARGS__)
+#define log_info(mod, ...)  log_msg(LOG_INFO, mod, __VA_ARGS__)
+#define log_warn(mod, ...)  log_msg(LOG_WARN, mod, __VA_ARGS__)
 #define log_error(mod, ...) log_msg(LOG_ERROR, mod, __VA_ARGS__)
 
 /* Remembers the last condition reported. Owned by whoever reports; not shared by threads. */
@@ -32,8 +32,7 @@ struct log_latch {
 
 /* Logs at level when text differs from the condition last reported; returns true if it
  * logged. */
-bool log_latch_set(struct log_latch *l, enum log_level level, const char *module,
-                   const char *text);
+bool log_latch_set(struct log_latch *l, enum log_level level, const char *module, const char *text);
 /* Logs "text" at info once if a condition was active, and clears it. */
 bool log_latch_clear(struct log_latch *l, const char *module, const char *text);
 

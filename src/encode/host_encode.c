@@ -238,16 +238,15 @@ static bool iface_tx_rate(const void *e, double *v)
 
 static const struct io_family disk_read = {
     "vigil_disk_read_bytes_total", "Bytes read from the disk since boot.",
-    "vigil_disk_read_bytes_per_second", "Bytes read per second over the last interval.",
-    "device"};
+    "vigil_disk_read_bytes_per_second", "Bytes read per second over the last interval.", "device"};
 static const struct io_family disk_write = {
     "vigil_disk_written_bytes_total", "Bytes written to the disk since boot.",
     "vigil_disk_write_bytes_per_second", "Bytes written per second over the last interval.",
     "device"};
 static const struct io_family net_rx = {
     "vigil_network_receive_bytes_total", "Bytes received on the interface since boot.",
-    "vigil_network_receive_bytes_per_second",
-    "Bytes received per second over the last interval.", "interface"};
+    "vigil_network_receive_bytes_per_second", "Bytes received per second over the last interval.",
+    "interface"};
 static const struct io_family net_tx = {
     "vigil_network_transmit_bytes_total", "Bytes sent on the interface since boot.",
     "vigil_network_transmit_bytes_per_second", "Bytes sent per second over the last interval.",
@@ -266,6 +265,12 @@ static int prom_load(const struct load_sample *l, struct buf *b)
         if (!rc)
             rc = prom_sample(b, names[i], NULL, values[i]);
     }
+    if (!rc)
+        rc = prom_gauge_u64(b, "vigil_procs_running", "Tasks runnable now (/proc/loadavg).",
+                            l->procs_running);
+    if (!rc)
+        rc = prom_gauge_u64(b, "vigil_procs", "Tasks (processes and threads) that exist.",
+                            l->procs_total);
     return rc;
 }
 
@@ -277,8 +282,8 @@ int host_encode_prom(const struct host_sample *h, struct buf *b)
     if (!rc && h->mem.valid)
         rc = prom_memory(&h->mem, b);
     if (!rc && h->disk.valid) {
-        rc = prom_io(b, &disk_read, h->disk.devices, sizeof h->disk.devices[0],
-                     h->disk.n_devices, disk_name, disk_read_bytes, disk_read_rate);
+        rc = prom_io(b, &disk_read, h->disk.devices, sizeof h->disk.devices[0], h->disk.n_devices,
+                     disk_name, disk_read_bytes, disk_read_rate);
         if (!rc)
             rc = prom_io(b, &disk_write, h->disk.devices, sizeof h->disk.devices[0],
                          h->disk.n_devices, disk_name, disk_write_bytes, disk_write_rate);

@@ -28,7 +28,7 @@ enum board_slot {
     BOARD_NSLOTS
 };
 
-#define SNAP_MAX_DOCS 12
+#define SNAP_MAX_DOCS     12
 #define SNAP_CHANNEL_NAME 64
 
 /* One live-stream channel's payload ("system/cpu" -> {...}), encoded once by the producer
@@ -39,10 +39,10 @@ struct snap_channel {
 };
 
 struct snap {
-    int refs;           /* loop thread only */
+    int refs; /* loop thread only */
     enum board_slot slot;
-    uint64_t seq;       /* producer's counter, 1 for the first */
-    int64_t ts_ms;      /* when the data was read, unix ms */
+    uint64_t seq;                  /* producer's counter, 1 for the first */
+    int64_t ts_ms;                 /* when the data was read, unix ms */
     struct buf doc[SNAP_MAX_DOCS]; /* meaning of each index is the producer's (see its header) */
     struct snap_channel *chan;     /* owned; n_chan entries, in the producer's order */
     unsigned n_chan, cap_chan;

@@ -26,17 +26,17 @@ struct series {
     char *unit; /* owned */
     char *help; /* owned */
     size_t cap;
-    struct slot *ring;         /* owned, cap slots */
-    _Atomic uint64_t written;  /* samples ever pushed; next slot is written % cap */
-    int64_t newest_ts;         /* writer's own copy */
+    struct slot *ring;        /* owned, cap slots */
+    _Atomic uint64_t written; /* samples ever pushed; next slot is written % cap */
+    int64_t newest_ts;        /* writer's own copy */
 };
 
 struct store {
     pthread_mutex_t reg_lock; /* serialises registration only */
     size_t max;
-    _Atomic size_t count;     /* published with release after the entry is complete */
-    _Atomic size_t bytes;     /* written under reg_lock */
-    struct series **table;    /* max entries; each allocated at registration */
+    _Atomic size_t count;  /* published with release after the entry is complete */
+    _Atomic size_t bytes;  /* written under reg_lock */
+    struct series **table; /* max entries; each allocated at registration */
 };
 
 struct store *store_new(size_t max_series)
@@ -73,8 +73,8 @@ void store_free(struct store *s)
 
 static bool part_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == ':' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == ':' || c == '-';
 }
 
 bool series_name_valid(const char *name)
@@ -130,8 +130,7 @@ int store_find(const struct store *s, const char *name)
     return find_locked(s, name, atomic_load_explicit(&s->count, memory_order_acquire));
 }
 
-static struct series *series_new(const char *name, const char *unit, const char *help,
-                                 size_t slots)
+static struct series *series_new(const char *name, const char *unit, const char *help, size_t slots)
 {
     struct series *se = vigil_calloc(1, sizeof *se);
     if (!se)
@@ -180,7 +179,8 @@ int store_series(struct store *s, const char *name, const char *unit, const char
         return -VIGIL_ENOMEM;
     }
     s->table[n] = se;
-    atomic_fetch_add(&s->bytes, sizeof *se + se->cap * sizeof *se->ring + strlen(se->unit) + strlen(se->help));
+    atomic_fetch_add(&s->bytes,
+                     sizeof *se + se->cap * sizeof *se->ring + strlen(se->unit) + strlen(se->help));
     atomic_store_explicit(&s->count, n + 1, memory_order_release);
     pthread_mutex_unlock(&s->reg_lock);
     return (int)n;
@@ -245,8 +245,8 @@ static bool slot_read(const struct slot *sl, struct sample *out)
     return true;
 }
 
-size_t store_read(const struct store *s, int id, int64_t from_ms, int64_t to_ms,
-                  struct sample *out, size_t n)
+size_t store_read(const struct store *s, int id, int64_t from_ms, int64_t to_ms, struct sample *out,
+                  size_t n)
 {
     struct series *se = get(s, id);
     if (!se || n == 0)

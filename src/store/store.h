@@ -51,8 +51,8 @@ const char *store_unit(const struct store *s, int id);
 const char *store_help(const struct store *s, int id);
 /* Copies the samples of series id with from_ms <= ts <= to_ms, oldest first, into out
  * (room for n; when more are in range, the newest n). Returns how many were copied. */
-size_t store_read(const struct store *s, int id, int64_t from_ms, int64_t to_ms,
-                  struct sample *out, size_t n);
+size_t store_read(const struct store *s, int id, int64_t from_ms, int64_t to_ms, struct sample *out,
+                  size_t n);
 /* The newest sample; false when the series has none. */
 bool store_latest(const struct store *s, int id, struct sample *out);
 /* Bytes allocated for rings and names. */

@@ -62,8 +62,7 @@ static void decode_one(json_t *o, struct rpc_request *r)
     r->params = p;
 }
 
-int rpc_decode(const char *text, size_t len, struct rpc_message *msg, char *err,
-               size_t errlen)
+int rpc_decode(const char *text, size_t len, struct rpc_message *msg, char *err, size_t errlen)
 {
     memset(msg, 0, sizeof *msg);
     if (json_max_depth(text, len) > RPC_MAX_DEPTH) {
@@ -73,8 +72,7 @@ int rpc_decode(const char *text, size_t len, struct rpc_message *msg, char *err,
     json_error_t je;
     msg->root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!msg->root) {
-        snprintf(err, errlen, "parse error at line %d, column %d: %s", je.line, je.column,
-                 je.text);
+        snprintf(err, errlen, "parse error at line %d, column %d: %s", je.line, je.column, je.text);
         return RPC_PARSE_ERROR;
     }
     if (json_is_array(msg->root)) {

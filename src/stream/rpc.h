@@ -15,7 +15,7 @@
 
 #define RPC_MAX_BATCH 16
 #define RPC_MAX_DEPTH 16
-#define RPC_ID_MAX 128
+#define RPC_ID_MAX    128
 
 enum rpc_code {
     RPC_PARSE_ERROR = -32700,
@@ -26,12 +26,12 @@ enum rpc_code {
 };
 
 struct rpc_request {
-    bool valid;         /* false: answer error_code with error (invalid request) */
+    bool valid; /* false: answer error_code with error (invalid request) */
     int error_code;
     char error[128];
-    const char *method; /* borrowed from the message */
-    json_t *params;     /* borrowed; NULL when absent */
-    bool has_id;        /* false: a notification, which gets no answer */
+    const char *method;  /* borrowed from the message */
+    json_t *params;      /* borrowed; NULL when absent */
+    bool has_id;         /* false: a notification, which gets no answer */
     char id[RPC_ID_MAX]; /* the id as JSON text ("7", "\"a\"", "null") */
 };
 
@@ -44,8 +44,7 @@ struct rpc_message {
 
 /* Decodes text. 0 with msg filled (release it), or RPC_PARSE_ERROR / RPC_INVALID_REQUEST
  * with a message in err (the whole message is unusable: answer with id null). */
-int rpc_decode(const char *text, size_t len, struct rpc_message *msg, char *err,
-               size_t errlen);
+int rpc_decode(const char *text, size_t len, struct rpc_message *msg, char *err, size_t errlen);
 void rpc_message_release(struct rpc_message *msg);
 
 /* Appends a response. result is one JSON value (len bytes). */

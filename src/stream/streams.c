@@ -125,8 +125,7 @@ struct streams *streams_new(const struct stream_limits *lim, const struct stream
     st->wake_arg = wake_arg;
     st->next_id = 1;
     st->chans = vigil_calloc(lim->max_channels ? lim->max_channels : 1, sizeof *st->chans);
-    st->replay =
-        vigil_calloc(lim->replay_frames ? lim->replay_frames : 1, sizeof(struct frame *));
+    st->replay = vigil_calloc(lim->replay_frames ? lim->replay_frames : 1, sizeof(struct frame *));
     st->posts = vigil_calloc(lim->post_queue ? lim->post_queue : 1, sizeof *st->posts);
     if (!st->chans || !st->replay || !st->posts) {
         free(st->chans);
@@ -205,10 +204,10 @@ static bool name_part_ok(const char *s, size_t n)
 
 /* The grammar of channels, as parts: each row is one shape; "" stands for a name part. */
 static const char *const shapes[][3] = {
-    {"system", "cpu", NULL},     {"system", "memory", NULL},  {"system", "disk", NULL},
-    {"system", "network", NULL}, {"system", "load", NULL},    {"system", "gpu", ""},
-    {"inference", "", NULL},     {"cluster", NULL, NULL},     {"agents", NULL, NULL},
-    {"events", NULL, NULL},      {"alerts", NULL, NULL},      {"perf", "", NULL},
+    {"system", "cpu", NULL},     {"system", "memory", NULL}, {"system", "disk", NULL},
+    {"system", "network", NULL}, {"system", "load", NULL},   {"system", "gpu", ""},
+    {"inference", "", NULL},     {"cluster", NULL, NULL},    {"agents", NULL, NULL},
+    {"events", NULL, NULL},      {"alerts", NULL, NULL},     {"perf", "", NULL},
 };
 
 static bool shape_match(const char *s)
@@ -302,8 +301,8 @@ static void enqueue(struct stream_client *c, struct frame *f)
             victim = (int)i;
     }
     st->stats.frames_dropped++;
-    if (victim < 0 || c->q_bytes - c->q[(c->q_head + (unsigned)victim) % cap]->len + f->len >
-                          st->lim.queue_bytes)
+    if (victim < 0 ||
+        c->q_bytes - c->q[(c->q_head + (unsigned)victim) % cap]->len + f->len > st->lim.queue_bytes)
         return;
     c->q_bytes -= c->q[(c->q_head + (unsigned)victim) % cap]->len;
     c->q_bytes += f->len;
@@ -345,8 +344,8 @@ struct stream_client *streams_client_open(struct streams *st, enum stream_kind k
     struct stream_client *c = vigil_calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->subs = vigil_calloc(st->lim.max_subscriptions ? st->lim.max_subscriptions : 1,
-                           sizeof *c->subs);
+    c->subs =
+        vigil_calloc(st->lim.max_subscriptions ? st->lim.max_subscriptions : 1, sizeof *c->subs);
     c->q = vigil_calloc(st->lim.queue_frames ? st->lim.queue_frames : 1, sizeof *c->q);
     if (!c->subs || !c->q) {
         free(c->subs);
@@ -442,8 +441,7 @@ bool streams_client_backlogged(const struct stream_client *c)
     return c->q_len * 2 >= c->st->lim.queue_frames || c->q_bytes * 2 >= c->st->lim.queue_bytes;
 }
 
-unsigned streams_client_subscriptions(const struct stream_client *c, const char **out,
-                                      unsigned max)
+unsigned streams_client_subscriptions(const struct stream_client *c, const char **out, unsigned max)
 {
     unsigned n = 0;
     for (; n < c->n_subs && n < max; n++)
@@ -526,8 +524,8 @@ static struct frame *frame_from(struct buf *b, const char *channel, bool coalesc
     return f;
 }
 
-void streams_publish(struct streams *st, const char *channel, const char *method,
-                     const char *data, size_t len, int64_t ts_ms, bool coalesce)
+void streams_publish(struct streams *st, const char *channel, const char *method, const char *data,
+                     size_t len, int64_t ts_ms, bool coalesce)
 {
     if (strlen(channel) >= STREAM_CHANNEL_MAX || !len)
         return;
@@ -654,8 +652,8 @@ void streams_drain(struct streams *st)
             return;
         int64_t now = clock_real_ms();
         for (unsigned i = 0; i < n; i++) {
-            streams_publish(st, batch[i].channel, batch[i].method, batch[i].data, batch[i].len,
-                            now, false);
+            streams_publish(st, batch[i].channel, batch[i].method, batch[i].data, batch[i].len, now,
+                            false);
             free(batch[i].data);
         }
     }
@@ -717,8 +715,7 @@ int streams_encode_prom(const struct streams *st, struct buf *b)
     } counters[] = {
         {"vigil_stream_frames_sent_total", "Frames written to stream clients.",
          offsetof(struct stream_stats, frames_sent)},
-        {"vigil_stream_frames_dropped_total",
-         "Frames dropped because a client's queue was full.",
+        {"vigil_stream_frames_dropped_total", "Frames dropped because a client's queue was full.",
          offsetof(struct stream_stats, frames_dropped)},
         {"vigil_stream_clients_dropped_slow_total",
          "Clients disconnected because they stopped reading.",

@@ -84,8 +84,8 @@ void streams_drain(struct streams *st);
 void streams_from_board(struct streams *st, struct board *b, unsigned changed);
 /* Publishes data (one JSON value) on channel. coalesce: a newer value replaces an older
  * one still queued (figures); false for events, which are each delivered. */
-void streams_publish(struct streams *st, const char *channel, const char *method,
-                     const char *data, size_t len, int64_t ts_ms, bool coalesce);
+void streams_publish(struct streams *st, const char *channel, const char *method, const char *data,
+                     size_t len, int64_t ts_ms, bool coalesce);
 
 /* True when name is a channel vigil serves (system/cpu, system/gpu/<n>, inference/<name>,
  * cluster, agents, events, alerts, perf/<project>, node/<name>/<channel>), or a pattern

@@ -117,8 +117,8 @@ Test(api, history_errors)
     struct fake_query missing = {{"series", "gpu.0.temperature", NULL}};
     get("/api/v1/history", &missing);
     cr_assert_eq(resp.status, 404);
-    struct fake_query iso = {{"series", "cpu.0.utilization", "from", "2020-01-01T00:00:00Z",
-                              "to", "2020-01-02T00:00:00Z", NULL}};
+    struct fake_query iso = {{"series", "cpu.0.utilization", "from", "2020-01-01T00:00:00Z", "to",
+                              "2020-01-02T00:00:00Z", NULL}};
     get("/api/v1/history", &iso);
     cr_assert_eq(resp.status, 200);
     cr_assert(strstr(resp.body.data, "\"points\":[]"));

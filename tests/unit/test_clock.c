@@ -27,8 +27,14 @@ Test(clock, parses_what_it_formats_and_common_forms)
 Test(clock, rejects_malformed_times)
 {
     int64_t t;
-    const char *bad[] = {"", "2026", "2026-13-01", "2026-01-01T25:00", "2026-01-01T10:00:00.Z",
-                         "2026-01-01T10:00:00Zjunk", "yesterday", "2026-1-1"};
+    const char *bad[] = {"",
+                         "2026",
+                         "2026-13-01",
+                         "2026-01-01T25:00",
+                         "2026-01-01T10:00:00.Z",
+                         "2026-01-01T10:00:00Zjunk",
+                         "yesterday",
+                         "2026-1-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_eq(clock_parse_iso8601(bad[i], &t), -VIGIL_EINVAL, "%s", bad[i]);
 }

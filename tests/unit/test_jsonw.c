@@ -28,9 +28,8 @@ Test(jsonw, nests_and_separates)
     jw_raw(&w, "{\"x\":1}", 7);
     jw_obj_end(&w);
     cr_assert_eq(w.err, 0);
-    cr_assert_str_eq(b.data,
-                     "{\"a\":-3,\"b\":[18446744073709551615,0.3,null,true,null],\"c\":null,"
-                     "\"d\":{\"x\":1}}");
+    cr_assert_str_eq(b.data, "{\"a\":-3,\"b\":[18446744073709551615,0.3,null,true,null],\"c\":null,"
+                             "\"d\":{\"x\":1}}");
     buf_release(&b);
 }
 

@@ -40,12 +40,12 @@ Test(rpc, notifications_and_string_ids)
 Test(rpc, invalid_requests_are_answered_each)
 {
     const char *bad[] = {
-        "{\"id\":1,\"method\":\"x\"}",                        /* no jsonrpc */
-        "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"x\"}",    /* wrong version */
-        "{\"jsonrpc\":\"2.0\",\"id\":1}",                     /* no method */
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":3}",        /* method not a string */
+        "{\"id\":1,\"method\":\"x\"}",                     /* no jsonrpc */
+        "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"x\"}", /* wrong version */
+        "{\"jsonrpc\":\"2.0\",\"id\":1}",                  /* no method */
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":3}",     /* method not a string */
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":3}",
-        "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"x\"}",   /* id not allowed */
+        "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"x\"}", /* id not allowed */
         "7",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
