@@ -66,6 +66,11 @@ kill -TERM $pid
 wait $pid || true
 rm -f "$log"
 
+# 4. GET /metrics on a fleet-sized node: fake GPUs and inference targets driven from Node.
+if command -v node >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1; then
+    say "$(VIGIL_BIN=$PWD/$B/vigil VIGIL_FAKES=$PWD/$B/fakes node bench/bench_metrics.mjs)"
+fi
+
 for extra in $B/bench/bench_*; do
     case "$extra" in */bench_cycle) continue ;; esac
     [ -x "$extra" ] && say "$($extra)"

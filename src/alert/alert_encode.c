@@ -262,8 +262,10 @@ int alert_encode_prom(struct buf *b, const struct alert_engine *e, struct notifi
     int rc = 0;
     unsigned firing, pending;
     counts(e, &firing, &pending);
+    /* Not "ALERTS": Prometheus writes that name itself for its own rules, and
+     * deploy/prometheus-rules.yml gives those rules vigil's names. */
     if (firing + pending)
-        rc = prom_family(b, "ALERTS", "gauge",
+        rc = prom_family(b, "vigil_alerts", "gauge",
                          "Alert instances that are pending or firing, one per rule and series.");
     for (unsigned i = 0; !rc && i < alert_engine_count(e); i++) {
         const struct alert_instance *in = alert_engine_instance(e, i);
@@ -278,7 +280,7 @@ int alert_encode_prom(struct buf *b, const struct alert_engine *e, struct notifi
                                 "state",
                                 alert_state_name(in->state),
                                 NULL};
-        rc = prom_sample(b, "ALERTS", labels, 1);
+        rc = prom_sample(b, "vigil_alerts", labels, 1);
     }
     if (!rc)
         rc = notifier_families(b, nt);

@@ -33,7 +33,7 @@ void alert_encode_api(struct jsonw *w, const struct alert_engine *e, struct noti
                       const struct buf *active, const struct buf *rules, int64_t now_ms);
 /* {"rules","firing","pending","notifications_dropped","notifications_failed"} */
 void alert_encode_health(struct jsonw *w, const struct alert_engine *e, struct notifier *nt);
-/* ALERTS{alertname,series,severity,state} 1 for each pending or firing instance, the
+/* vigil_alerts{alertname,series,severity,state} 1 for each pending or firing instance, the
  * notification counters and the last evaluation's duration. */
 int alert_encode_prom(struct buf *b, const struct alert_engine *e, struct notifier *nt,
                       double eval_seconds);

@@ -20,7 +20,7 @@
 /* The documents of a BOARD_ALERTS snap. */
 enum alert_doc {
     ALERT_DOC_API,    /* JSON object: the whole GET /api/v1/alerts document */
-    ALERT_DOC_PROM,   /* exposition text: ALERTS, notification counters */
+    ALERT_DOC_PROM,   /* exposition text: vigil_alerts, notification counters */
     ALERT_DOC_HEALTH, /* JSON object: the `alerts` part of /health */
 };
 /* Its one channel, "alerts": the active list (JSON array, alert_encode_active). */

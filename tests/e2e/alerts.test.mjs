@@ -166,7 +166,7 @@ backoff = 300ms
     assert.equal(api.recent[0].state, 'firing');
     assert.ok(api.rules.some((r) => r.name === 'mem_high' && r.ratio_of === 'memory.ram_total'));
     const metrics = (await v.get('/metrics')).text;
-    assert.match(metrics, /^ALERTS\{alertname="mem_high",series="memory.ram_used",severity="critical",state="firing"\} 1$/m);
+    assert.match(metrics, /^vigil_alerts\{alertname="mem_high",series="memory.ram_used",severity="critical",state="firing"\} 1$/m);
     assert.equal((await v.get('/health')).json.alerts.firing, 1);
     const change = await ws.next((m) => m.method === 'alert');
     assert.equal(change.params.channel, 'alerts');
@@ -225,7 +225,7 @@ backoff = 300ms
     assert.match(m2, /^vigil_alert_notifications_total\{notifier="failing",result="failed"\} 2$/m);
     assert.match(m2, /^vigil_alert_notifications_dropped_total\{notifier="hook"\} 0$/m);
     assert.match(m2, /^vigil_alert_notification_retries_total\{notifier="failing"\} 6$/m);
-    assert.doesNotMatch(m2, /^ALERTS\{/m, 'nothing pending or firing');
+    assert.doesNotMatch(m2, /^vigil_alerts\{/m, 'nothing pending or firing');
     await v.waitLog(/notify: 'failing': gave up after 4 attempts: HTTP 500/);
   } finally {
     assert.equal(await v.stop(), 0, v.stderr);

@@ -334,11 +334,11 @@ Test(alert_engine, documents)
 
     buf_reset(&b);
     cr_assert_eq(alert_encode_prom(&b, e, NULL, 0.000123), 0);
-    cr_assert_not_null(strstr(b.data, "# TYPE ALERTS gauge\n"), "%s", b.data);
-    cr_assert_not_null(strstr(b.data, "ALERTS{alertname=\"gpu_hot\",series=\"gpu.0.temperature\","
+    cr_assert_not_null(strstr(b.data, "# TYPE vigil_alerts gauge\n"), "%s", b.data);
+    cr_assert_not_null(strstr(b.data, "vigil_alerts{alertname=\"gpu_hot\",series=\"gpu.0.temperature\","
                                       "severity=\"warning\",state=\"firing\"} 1\n"),
                        "%s", b.data);
-    cr_assert_not_null(strstr(b.data, "ALERTS{alertname=\"mild\",series=\"gpu.1.temperature\","
+    cr_assert_not_null(strstr(b.data, "vigil_alerts{alertname=\"mild\",series=\"gpu.1.temperature\","
                                       "severity=\"critical\",state=\"pending\"} 1\n"),
                        "%s", b.data);
     cr_assert_not_null(strstr(b.data, "vigil_alert_evaluation_seconds "), "%s", b.data);
@@ -355,7 +355,7 @@ Test(alert_engine, no_active_alert_means_no_alerts_family)
     struct buf b;
     buf_init(&b, 1 << 16);
     cr_assert_eq(alert_encode_prom(&b, e, NULL, 0), 0);
-    cr_assert_null(strstr(b.data, "ALERTS"), "%s", b.data);
+    cr_assert_null(strstr(b.data, "vigil_alerts"), "%s", b.data);
     buf_release(&b);
     alert_engine_free(e);
 }
