@@ -50,7 +50,8 @@ done
 rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 series=$(curl -s "http://127.0.0.1:$port/health" | grep -o '"series":[0-9]*' | cut -d: -f2)
 hist=$(curl -s "http://127.0.0.1:$port/health" | grep -o '"bytes":[0-9]*' | cut -d: -f2)
-say "resident memory, history full (1 h at 1 s, $series series, $((hist / 1024)) KiB of rings): $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MiB"
+anon=$(awk '/^Pss_Anon/ {print $2}' /proc/$pid/smaps_rollup 2>/dev/null || echo 0)
+say "resident memory, history full (1 h at 1 s, $series series, $((hist / 1024)) KiB of rings): $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MiB RSS, of which $((anon / 1024)).$(( (anon % 1024) * 10 / 1024 )) MiB is vigil's own anonymous memory and the rest shared library pages"
 
 # 3. Requests per second for /api/v1/system at 10 connections on loopback.
 if command -v wrk >/dev/null 2>&1; then
