@@ -177,6 +177,34 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(FAKE_LIB)
 	@sh bench/run.sh
 
+# --- installing ----------------------------------------------------------------------
+
+# The binary, the systemd unit (its paths rewritten for this PREFIX) and the commented
+# example configuration, which never replaces one already there (a copy goes to the doc
+# directory either way). DESTDIR stages everything under another root (a package, an image).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DOCDIR     ?= $(PREFIX)/share/doc/vigil
+
+.PHONY: install uninstall
+install: $(B)/vigil
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/vigil
+	install -m 0755 $(B)/vigil $(DESTDIR)$(BINDIR)/vigil
+	sed -e 's|/usr/local/bin/vigil|$(BINDIR)/vigil|' -e 's|/etc/vigil/|$(SYSCONFDIR)/vigil/|g' \
+		deploy/vigil.service > $(DESTDIR)$(UNITDIR)/vigil.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vigil.service
+	install -m 0644 deploy/vigil.ini $(DESTDIR)$(DOCDIR)/vigil.ini.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.ini ] || \
+		install -m 0644 deploy/vigil.ini $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.ini
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vigil $(DESTDIR)$(UNITDIR)/vigil.service \
+		$(DESTDIR)$(DOCDIR)/vigil.ini.example
+	@echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.ini kept"
+
 # --- code quality --------------------------------------------------------------------
 
 lint:
