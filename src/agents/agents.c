@@ -567,8 +567,11 @@ static bool event_keep(const void *rec, void *arg)
 
 static void event_visit(const void *rec, void *arg)
 {
-    const struct agent_event *e = rec;
-    struct jsonw *w = ((struct event_walk *)arg)->w;
+    agents_encode_event(rec, ((struct event_walk *)arg)->w);
+}
+
+void agents_encode_event(const struct agent_event *e, struct jsonw *w)
+{
     jw_obj_begin(w);
     jw_kuint(w, "seq", e->seq);
     stamp(w, "timestamp", "timestamp_ms", e->ts_ms);
@@ -640,6 +643,21 @@ const struct ring *agents_model_calls(const struct agents *a)
 const struct ring *agents_events(const struct agents *a)
 {
     return &a->events;
+}
+
+const struct projects *agents_projects(const struct agents *a)
+{
+    return &a->projects;
+}
+
+const struct tools *agents_tools(const struct agents *a)
+{
+    return &a->tools;
+}
+
+int64_t agents_stale_ms(const struct agents *a)
+{
+    return a->cfg.stale_ms;
 }
 
 size_t agents_project_pids(const struct agents *a, struct project_pid *out, size_t max)

@@ -161,6 +161,10 @@ struct agents_events_query {
 void agents_encode_events(struct agents *a, const struct agents_events_query *q, int64_t now_ms,
                           struct jsonw *w);
 
+/* One event as in the list above: the payload of an "event" notification on the events
+ * channel. */
+void agents_encode_event(const struct agent_event *e, struct jsonw *w);
+
 /* GET /api/v1/requests: {"timestamp","timestamp_ms","count","requests":[{"id",
  * "session_id","channel","started_at","started_at_ms","duration_ms"}...]}, oldest first. */
 void agents_encode_requests(struct agents *a, int64_t now_ms, struct jsonw *w);
@@ -180,6 +184,14 @@ uint64_t agents_applied(const struct agents *a, enum ingest_kind kind);
  * through ring_at()): records are struct agent_model_call and struct agent_event. */
 const struct ring *agents_model_calls(const struct agents *a);
 const struct ring *agents_events(const struct agents *a);
+
+/* The tables themselves, borrowed, for readers that walk them (per-tool and per-project
+ * figures in /metrics, the perf/<project> channels). */
+struct tools;
+const struct projects *agents_projects(const struct agents *a);
+const struct tools *agents_tools(const struct agents *a);
+/* The configured stale time of a project report. */
+int64_t agents_stale_ms(const struct agents *a);
 
 /* The projects whose run pid the daemon should measure; see projects_pids(). */
 size_t agents_project_pids(const struct agents *a, struct project_pid *out, size_t max);

@@ -24,6 +24,10 @@ static const struct route routes[] = {
     {"/api/v1/alerts", HTTP_GET | HTTP_HEAD, api_alerts, false},
     {"/api/v1/inference", HTTP_GET | HTTP_HEAD, api_inference, false},
     {"/api/v1/cluster", HTTP_GET | HTTP_HEAD, api_cluster, false},
+    {"/api/v1/ingest", HTTP_POST, api_ingest, false},
+    {"/api/v1/agents", HTTP_GET | HTTP_HEAD, api_agents, false},
+    {"/api/v1/events", HTTP_GET | HTTP_HEAD, api_events, false},
+    {"/api/v1/requests", HTTP_GET | HTTP_HEAD, api_requests, false},
     {"/metrics", HTTP_GET | HTTP_HEAD, api_metrics, false},
     {"/", HTTP_GET | HTTP_HEAD, api_index, false},
 };

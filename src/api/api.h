@@ -59,6 +59,7 @@ struct api_stats {
 
 struct streams;
 struct stream_client;
+struct agents_live;
 
 /* Everything a handler may read. Owned by the daemon; the loop thread alone uses it. */
 struct api_ctx {
@@ -66,6 +67,7 @@ struct api_ctx {
     struct store *store;
     struct board *board;
     struct streams *streams;  /* live notifications (GET /ws, GET /api/v1/stream) */
+    struct agents_live *agents; /* agent telemetry (src/agents/live.h); NULL: not served */
     int64_t start_ms;      /* unix ms when serving began */
     int64_t start_mono_ns;
     struct api_stats stats;
@@ -82,6 +84,9 @@ void api_error(struct api_resp *resp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Sets status 200 and JSON content type; the body is what the handler wrote. */
 void api_json_ok(struct api_resp *resp);
+/* Parses a time argument: unix ms, ISO-8601, "now", or relative to now ("-15m",
+ * "now-1h"). 0 or -VIGIL_EINVAL. */
+int api_parse_time(const char *s, int64_t now, int64_t *out);
 
 /* Handlers, one file per endpoint family. Each returns nothing: it fills resp. */
 void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
@@ -93,6 +98,10 @@ void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp
 void api_alerts(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_inference(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_cluster(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_ingest(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_agents(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_events(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_requests(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 /* The body of /api/v1/inference and /api/v1/cluster: {"KEY":[the slot's list],"timestamp",
  * "timestamp_ms"}, from the scraper's snap in slot. */
 void api_target_list(struct api_ctx *ctx, enum board_slot slot, const char *key,

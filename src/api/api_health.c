@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agents/live.h"
 #include "alert/evaluator.h"
 #include "api/api.h"
 #include "collect/gpu_sampler.h"
@@ -76,6 +77,8 @@ void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
     jw_kint(&w, "timestamp_ms", now);
     jw_kuint(&w, "connections", ctx->stats.connections);
     jw_kuint(&w, "requests", ctx->stats.requests);
+    if (ctx->agents) /* "sessions", "tools", "logfiles" */
+        agents_live_encode_health(ctx->agents, &w);
     jw_key(&w, "collectors");
     collectors(&w, host ? &host->doc[HOST_DOC_COLLECTORS] : NULL, gpu_state);
     if (ctx->streams) {

@@ -24,8 +24,7 @@
 #define HISTORY_MAX_POINTS 2000000
 #define HISTORY_DEFAULT_MS (15 * 60 * (int64_t)1000)
 
-/* Parses a time argument; 0 or -VIGIL_EINVAL. */
-static int parse_time(const char *s, int64_t now, int64_t *out)
+int api_parse_time(const char *s, int64_t now, int64_t *out)
 {
     if (strcmp(s, "now") == 0) {
         *out = now;
@@ -117,7 +116,7 @@ static bool parse_query(struct api_ctx *ctx, const struct api_req *req, struct q
         int n = req->query(req, time_args[i], arg, sizeof arg);
         if (n == -1)
             continue;
-        if (n < 0 || parse_time(arg, now, time_out[i])) {
+        if (n < 0 || api_parse_time(arg, now, time_out[i])) {
             api_error(resp, 400,
                       "bad '%s' (use unix ms, ISO-8601, 'now' or a relative time like -15m)",
                       time_args[i]);

@@ -1,6 +1,7 @@
 /* api_metrics: GET /metrics, Prometheus text exposition 0.0.4. The collectors' families
  * come pre-encoded in their snaps; the daemon's own families are added per request, since
  * they change between samples (connections) and cost little. */
+#include "agents/live.h"
 #include "alert/evaluator.h"
 #include "api/api.h"
 #include "collect/gpu_sampler.h"
@@ -73,6 +74,8 @@ void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp
                      alerts->doc[ALERT_DOC_PROM].len);
     if (!rc)
         rc = self_families(ctx, &resp->body);
+    if (!rc && ctx->agents)
+        rc = agents_live_encode_prom(ctx->agents, clock_real_ms(), &resp->body);
     if (!rc && ctx->streams)
         rc = streams_encode_prom(ctx->streams, &resp->body);
     if (rc) {

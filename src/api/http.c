@@ -41,6 +41,11 @@ struct http_server {
     struct streams *streams;
     lws_retry_bo_t retry;
     lws_sorted_usec_list_t heartbeat;
+    lws_sorted_usec_list_t second;
+    void (*every_second)(void *arg); /* http_server_every_second() */
+    void *second_arg;
+    void (*on_wake)(void *arg); /* http_server_on_wake() */
+    void *on_wake_arg;
     unsigned char stage[LWS_PRE + WRITE_CHUNK]; /* loop thread only */
 };
 
@@ -335,6 +340,26 @@ static void heartbeat(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(srv->lws, 0, &srv->heartbeat, heartbeat, SSE_HEARTBEAT_US);
 }
 
+static void second_tick(lws_sorted_usec_list_t *sul)
+{
+    struct http_server *srv = lws_container_of(sul, struct http_server, second);
+    srv->every_second(srv->second_arg);
+    lws_sul_schedule(srv->lws, 0, &srv->second, second_tick, LWS_US_PER_SEC);
+}
+
+void http_server_every_second(struct http_server *srv, void (*fn)(void *arg), void *arg)
+{
+    srv->every_second = fn;
+    srv->second_arg = arg;
+    lws_sul_schedule(srv->lws, 0, &srv->second, second_tick, LWS_US_PER_SEC);
+}
+
+void http_server_on_wake(struct http_server *srv, void (*fn)(void *arg), void *arg)
+{
+    srv->on_wake = fn;
+    srv->on_wake_arg = arg;
+}
+
 /* ---- WebSocket ------------------------------------------------------------------------ */
 
 /* The Origin, when a browser sends one, must be listed in allowed_origins or be this very
@@ -530,6 +555,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (srv) {
             unsigned changed = board_collect(srv->ctx->board);
             streams_from_board(srv->streams, srv->ctx->board, changed);
+            if (srv->on_wake)
+                srv->on_wake(srv->on_wake_arg);
             streams_drain(srv->streams);
         }
         return 0;

@@ -36,6 +36,13 @@ int http_server_service(struct http_server *srv);
  * board after each publish. */
 void http_server_wake(void *srv);
 
+/* Loop thread: fn(arg) runs on the loop once a second from now on (the agents' figures,
+ * series and channels). */
+void http_server_every_second(struct http_server *srv, void (*fn)(void *arg), void *arg);
+/* Loop thread: fn(arg) runs on the loop after each http_server_wake(), once the board is
+ * collected and before the posted notifications go out (the tailed log lines). */
+void http_server_on_wake(struct http_server *srv, void (*fn)(void *arg), void *arg);
+
 /* Loop thread: applies settings that can change without a restart (the token, limits). */
 void http_server_reconfigure(struct http_server *srv, const struct config *cfg);
 

@@ -15,12 +15,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agents/live.h"
 #include "alert/evaluator.h"
 #include "alert/notifier.h"
 #include "api/api.h"
 #include "api/http.h"
 #include "cli/cli.h"
+#include "collect/gpu_pids.h"
 #include "collect/gpu_sampler.h"
+#include "collect/logtail.h"
+#include "collect/run_usage.h"
 #include "collect/sampler.h"
 #include "collect/scraper.h"
 #include "core/clock.h"
@@ -33,7 +37,9 @@
 static const char usage[] =
     "Runs the vigil daemon: collects metrics every interval and serves them over HTTP\n"
     "(GET /health, /api/v1/system, /api/v1/gpus, /api/v1/history, /api/v1/series,\n"
-    "/api/v1/alerts, /api/v1/inference, /api/v1/cluster, /metrics) and raises alerts.\n"
+    "/api/v1/alerts, /api/v1/inference, /api/v1/cluster, /api/v1/agents, /api/v1/events,\n"
+    "/api/v1/requests, /metrics), takes agent events (POST /api/v1/ingest, [logfile]\n"
+    "sections) and raises alerts.\n"
     "SIGHUP reloads the configuration; the token, limits and log level apply at once.";
 
 static volatile sig_atomic_t stop_requested;
@@ -115,6 +121,88 @@ static int alerting_new(struct alerting *a, const struct config *cfg, struct api
     return rc;
 }
 
+/* Agent telemetry: the figures on the loop, the runs measured by their own thread, the log
+ * files followed by theirs. */
+struct agents_side {
+    struct gpu_pids *gpu_pids; /* written by the GPU thread, read by run_usage */
+    struct run_usage *usage;
+    struct logtail *tail;
+    struct agents_live *live;
+};
+
+static void agents_second(void *arg)
+{
+    agents_live_tick(arg, clock_real_ms());
+}
+
+static void agents_wake(void *arg)
+{
+    agents_live_drain(arg, clock_real_ms());
+}
+
+static int agents_side_new(struct agents_side *as, const struct config *cfg, struct api_ctx *ctx,
+                           struct http_server *srv)
+{
+    struct run_usage_opts uo = {
+        .procfs = cfg->procfs,
+        .period_ms = 1000,
+        .max_runs = cfg->agents.max_projects,
+        .gpus = as->gpu_pids,
+    };
+    as->usage = run_usage_new(&uo);
+    struct logtail_file_opts files[LOGTAIL_MAX_FILES];
+    unsigned n = 0;
+    for (unsigned i = 0; i < cfg->logfiles.n && n < LOGTAIL_MAX_FILES; i++) {
+        const struct logfile_conf *lc = &cfg->logfiles.files[i];
+        if (lc->enabled)
+            files[n++] = (struct logtail_file_opts){lc->name, lc->path, lc->max_line_bytes};
+    }
+    struct logtail_opts to = {files, n, 100, 0, http_server_wake, srv};
+    as->tail = n ? logtail_new(&to) : NULL;
+    struct agents_live_opts lo = {cfg, ctx->store, ctx->streams, as->usage, as->tail};
+    as->live = as->usage && (as->tail || !n) ? agents_live_new(&lo, clock_real_ms()) : NULL;
+    if (!as->live)
+        return -VIGIL_ENOMEM;
+    ctx->agents = as->live;
+    http_server_every_second(srv, agents_second, as->live);
+    http_server_on_wake(srv, agents_wake, as->live);
+    return 0;
+}
+
+static int agents_side_start(struct agents_side *as)
+{
+    int rc = run_usage_start(as->usage);
+    return rc || !as->tail ? rc : logtail_start(as->tail);
+}
+
+/* The threads first (they wake the loop and read the GPU table); the loop's part once the
+ * server is gone. */
+static void agents_side_stop(struct agents_side *as)
+{
+    logtail_free(as->tail);
+    run_usage_free(as->usage);
+    as->tail = NULL;
+    as->usage = NULL;
+}
+
+/* [agents] limits of one body apply at once; table sizes, times and [logfile] sections
+ * need a restart. */
+static void agents_reload(const struct config *live, const struct config *next,
+                          struct agents_live *al)
+{
+    const struct agents_conf *a = &live->agents, *b = &next->agents;
+    if (a->max_sessions != b->max_sessions || a->max_requests != b->max_requests ||
+        a->max_projects != b->max_projects || a->max_tools != b->max_tools ||
+        a->idle_ms != b->idle_ms || a->stale_ms != b->stale_ms)
+        log_warn("config", "[agents] table sizes, idle_expiry and stale change only on restart; "
+                           "keeping the running values");
+    if (!logfile_conf_same(&live->logfiles, &next->logfiles))
+        log_warn("config", "[logfile] sections change only on restart; keeping the running "
+                           "files");
+    if (al)
+        agents_live_reconfigure(al, next);
+}
+
 /* Rules and notifiers are built once: a reload that changes them says so. */
 static bool alerts_differ(const struct config *a, const struct config *b)
 {
@@ -127,7 +215,8 @@ static bool alerts_differ(const struct config *a, const struct config *b)
     return differ;
 }
 
-static void reload(int argc, char **argv, struct config *live, struct http_server *srv)
+static void reload(int argc, char **argv, struct config *live, struct http_server *srv,
+                   struct agents_live *al)
 {
     struct config next;
     if (cli_load_config("serve", usage, argc, argv, &next, NULL) != 0) {
@@ -160,6 +249,12 @@ static void reload(int argc, char **argv, struct config *live, struct http_serve
     if (alerts_differ(live, &next))
         log_warn("config", "[alert] and [notify] sections change only on restart; keeping the "
                            "running rules");
+    agents_reload(live, &next, al);
+    live->agents.max_events = next.agents.max_events;
+    live->agents.max_depth = next.agents.max_depth;
+    live->agents.max_id_bytes = next.agents.max_id_bytes;
+    live->agents.max_text_bytes = next.agents.max_text_bytes;
+    live->agents.max_context_bytes = next.agents.max_context_bytes;
     memcpy(live->token, next.token, sizeof live->token);
     live->allow_public = next.allow_public;
     live->max_connections = next.max_connections;
@@ -203,7 +298,10 @@ int cli_serve(int argc, char **argv)
     /* which local process serves which model: the scraper finds out, the GPU thread reads */
     struct target_models *models = target_models_new();
     go.models = models;
-    struct gpu_sampler *gpu = store && models ? gpu_sampler_new(&go, store, &board) : NULL;
+    struct agents_side agents = {.gpu_pids = gpu_pids_new()};
+    go.pids = agents.gpu_pids;
+    struct gpu_sampler *gpu =
+        store && models && agents.gpu_pids ? gpu_sampler_new(&go, store, &board) : NULL;
     /* before any thread starts: it initialises libcurl */
     struct scraper *scraper = store ? scraper_new(cfg, store, &board) : NULL;
     if (scraper)
@@ -236,6 +334,10 @@ int cli_serve(int argc, char **argv)
         log_error("serve", "cannot set up alerts");
         goto out;
     }
+    if (agents_side_new(&agents, cfg, &ctx, srv) < 0) {
+        log_error("serve", "out of memory at start-up");
+        goto out;
+    }
     /* One evaluation before serving, so /api/v1/alerts answers from the first request. */
     alert_evaluator_cycle(alerting.ev, clock_real_ms());
     board_collect(&board);
@@ -251,13 +353,15 @@ int cli_serve(int argc, char **argv)
     int alert_rc = rc || gpu_rc || scrape_rc ? 0 : alert_evaluator_start(alerting.ev);
     if (!alert_rc && alerting.nt && !rc && !gpu_rc && !scrape_rc)
         alert_rc = notifier_start(alerting.nt);
+    int agents_rc = rc || gpu_rc || scrape_rc || alert_rc ? 0 : agents_side_start(&agents);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc || gpu_rc || scrape_rc || alert_rc) {
+    if (rc || gpu_rc || scrape_rc || alert_rc || agents_rc) {
         log_error("serve", "cannot start the %s thread",
                   rc          ? "sampler"
                   : gpu_rc    ? "GPU"
                   : scrape_rc ? "scraper"
-                              : "alert");
+                  : alert_rc  ? "alert"
+                              : "agent runs or log file");
         goto out;
     }
     log_info("serve", "vigil %s listening on http://%s%s%s:%d/ (interval %lldms, history %llds%s)",
@@ -273,7 +377,7 @@ int cli_serve(int argc, char **argv)
         }
         if (reload_requested) {
             reload_requested = 0;
-            reload(argc, argv, cfg, srv);
+            reload(argc, argv, cfg, srv, agents.live);
         }
     }
     log_info("serve", "stopping");
@@ -283,13 +387,17 @@ out:
      * the notifier, which drops and counts what is still queued */
     alert_evaluator_free(alerting.ev);
     notifier_free(alerting.nt);
+    agents_side_stop(&agents); /* they wake the loop and read the GPU table */
     sampler_free(sampler); /* stops and joins the thread first */
     gpu_sampler_free(gpu); /* the same; then closes the GPU libraries */
     /* cancels the transfers in flight, then joins */
     scraper_free(scraper);
     target_models_free(models); /* both its users are joined */
+    gpu_pids_free(agents.gpu_pids); /* the same */
     atomic_store(&signal_server, NULL);
     http_server_free(srv);
+    ctx.agents = NULL;
+    agents_live_free(agents.live);
     board_release(&board);
     store_free(store);
     free(cfg);

@@ -235,6 +235,8 @@ void gpu_sampler_cycle(struct gpu_sampler *g)
     if (g->sample->state == GPU_STATE_OK)
         g->last_ok_ms = g->sample->ts_ms;
     store_sample(g);
+    if (g->opts.pids)
+        gpu_pids_set(g->opts.pids, g->sample);
     struct snap *snap = encode(g);
     if (snap)
         board_publish(g->board, snap);

@@ -14,6 +14,7 @@
 
 #include "collect/collector.h"
 #include "collect/gpu.h"
+#include "collect/gpu_pids.h"
 #include "store/board.h"
 #include "store/store.h"
 
@@ -32,6 +33,8 @@ struct gpu_sampler_opts {
     int64_t interval_ms;
     int64_t history_ms;
     struct target_models *models; /* borrowed; NULL: models from command lines only */
+    struct gpu_pids *pids;        /* borrowed; NULL: none. Each cycle's GPU processes are
+                                   * copied there for the agent runs' GPU memory */
 };
 
 struct gpu_sampler;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/agent_sections.h"
 #include "config/alert_sections.h"
 #include "config/option.h"
 #include "config/target_sections.h"
@@ -84,10 +85,12 @@ const struct section_kind config_kinds[] = {
     {"collect", false, collect_opts, COUNT(collect_opts), NULL},
     {"history", false, history_opts, COUNT(history_opts), NULL},
     {"stream", false, stream_opts, COUNT(stream_opts), NULL},
+    {"agents", false, agents_opts, AGENTS_NOPTS, NULL},
     {"alert", true, alert_rule_opts, ARK_NKEYS, alert_rule_entry, alert_rule_at_line},
     {"notify", true, notify_opts, NK_NKEYS, notify_entry, notify_at_line},
     {"inference", true, inference_opts, IK_NKEYS, inference_entry, inference_at_line},
     {"cluster", true, cluster_opts, CK_NKEYS, cluster_entry, cluster_at_line},
+    {"logfile", true, logfile_opts, LK_NKEYS, logfile_entry, logfile_at_line},
 };
 const size_t config_nkinds = COUNT(config_kinds);
 
@@ -644,7 +647,8 @@ int config_validate(const struct config *c, char *err, size_t errlen)
                        CONFIG_MAX_HISTORY_SAMPLES);
         return -VIGIL_ERANGE;
     }
-    return target_conf_validate(&c->targets, c->config_path, err, errlen);
+    int rc = target_conf_validate(&c->targets, c->config_path, err, errlen);
+    return rc ? rc : logfile_conf_validate(&c->logfiles, c->config_path, err, errlen);
 }
 
 /* --- printing -------------------------------------------------------------------------- */
@@ -693,4 +697,5 @@ void config_print(const struct config *c, FILE *out)
     }
     alert_conf_print(&c->alerts, out);
     target_conf_print(&c->targets, out);
+    logfile_conf_print(&c->logfiles, out);
 }

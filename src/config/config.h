@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "config/agent_config.h"
 #include "config/alert_config.h"
 #include "config/target_config.h"
 #include "core/log.h"
@@ -54,6 +55,12 @@ struct config {
 
     /* [inference "NAME"], [cluster "NAME"]: the endpoints the scraper polls */
     struct target_conf targets;
+
+    /* [agents]: limits of agent telemetry */
+    struct agents_conf agents;
+
+    /* [logfile "NAME"]: NDJSON files of agent events to follow */
+    struct logfile_confs logfiles;
 
     /* [stream] */
     int64_t ping_interval_ms;  /* WebSocket ping; a client silent for two is closed */

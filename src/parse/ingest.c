@@ -363,6 +363,7 @@ struct dec {
     struct ingest_batch *b;
     const struct ingest_limits *lim;
     json_t *obj;
+    size_t first_line; /* the number of the body's first line (1, or a file's line) */
     char why[INGEST_REASON_MAX];
 };
 
@@ -859,7 +860,7 @@ static int decode_ndjson(struct dec *d, const char *body, size_t len, size_t sta
         return body_error(b, -VIGIL_E2BIG, "batch has %zu events; the limit is %u", events,
                           d->lim->max_events);
     /* Lines are numbered from the start of the body, whatever was skipped before start. */
-    size_t line = 1;
+    size_t line = d->first_line;
     for (size_t i = 0; i < start; i++)
         line += body[i] == '\n';
     for (size_t i = start; i < len; line++) {
@@ -961,7 +962,7 @@ int ingest_decode(struct ingest_batch *b, const struct ingest_limits *lim, const
     struct ingest_limits l;
     limits_effective(lim, &l);
     ingest_batch_reset(b);
-    struct dec d = {.b = b, .lim = &l};
+    struct dec d = {.b = b, .lim = &l, .first_line = 1};
     if (len > l.max_body)
         return body_error(b, -VIGIL_E2BIG, "body is %zu bytes; the limit is %zu", len, l.max_body);
     size_t i = 0;
@@ -987,9 +988,29 @@ int ingest_decode(struct ingest_batch *b, const struct ingest_limits *lim, const
     return decode_ndjson(&d, body, len, i, now_ms);
 }
 
+int ingest_decode_lines(struct ingest_batch *b, const struct ingest_limits *lim, const char *text,
+                        size_t len, size_t first_line, int64_t now_ms)
+{
+    struct ingest_limits l;
+    limits_effective(lim, &l);
+    ingest_batch_reset(b);
+    struct dec d = {.b = b, .lim = &l, .first_line = first_line ? first_line : 1};
+    if (len > l.max_body)
+        return body_error(b, -VIGIL_E2BIG, "text is %zu bytes; the limit is %zu", len, l.max_body);
+    size_t i = 0;
+    if (d.first_line == 1 && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    return decode_ndjson(&d, text, len, i, now_ms);
+}
+
 /* --- the response ------------------------------------------------------------------------ */
 
 void ingest_encode_result(const struct ingest_batch *b, struct jsonw *w)
+{
+    ingest_encode_response(b, 0, w);
+}
+
+void ingest_encode_response(const struct ingest_batch *b, int status, struct jsonw *w)
 {
     jw_obj_begin(w);
     jw_kuint(w, "accepted", b->nevents);
@@ -1010,6 +1031,11 @@ void ingest_encode_result(const struct ingest_batch *b, struct jsonw *w)
             jw_obj_end(w);
         }
         jw_arr_end(w);
+        if (status && b->nevents == 0 && b->nrejects > 0)
+            jw_kstr(w, "error", b->nrejects == 1 ? "the event was rejected"
+                                                  : "every event was rejected");
     }
+    if (status)
+        jw_kint(w, "status", status);
     jw_obj_end(w);
 }

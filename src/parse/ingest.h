@@ -221,6 +221,15 @@ void ingest_batch_release(struct ingest_batch *b);
 int ingest_decode(struct ingest_batch *b, const struct ingest_limits *lim, const char *body,
                   size_t len, const char *content_type, int64_t now_ms);
 
+/*
+ * The same for NDJSON lines that are part of a longer text (a tailed log file): text holds
+ * whole lines, the first of which is numbered first_line, so rejects name the file's own
+ * line numbers. Never refused for its shape; -VIGIL_E2BIG when text is longer than
+ * max_body or holds more than max_events events, -VIGIL_ENOMEM.
+ */
+int ingest_decode_lines(struct ingest_batch *b, const struct ingest_limits *lim, const char *text,
+                        size_t len, size_t first_line, int64_t now_ms);
+
 /* The type names as the wire spells them ("session_start"...). */
 const char *ingest_kind_name(enum ingest_kind k);
 const char *ingest_outcome_name(enum ingest_outcome o);
@@ -236,5 +245,8 @@ int ingest_level_parse(const char *s, enum ingest_level *out);
  * refused, {"accepted":0,"rejected":0,"error":"..."}.
  */
 void ingest_encode_result(const struct ingest_batch *b, struct jsonw *w);
+/* The same as the HTTP answer of status (0: none): "status" is added, and when every event
+ * was rejected, an "error" saying so. */
+void ingest_encode_response(const struct ingest_batch *b, int status, struct jsonw *w);
 
 #endif

@@ -940,3 +940,121 @@ Test(config_targets, printed_with_secrets_masked_and_compared_without_lines)
                      "https://h:1/p?x=@");
     cr_expect_str_eq(target_url_display("http://h/p@q", shown, sizeof shown), "http://h/p@q");
 }
+
+/* --- [agents] and [logfile "NAME"] ----------------------------------------------------- */
+
+Test(config_agents, defaults_file_variables_and_flags)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    config_defaults(&c);
+    cr_expect_eq(c.agents.max_events, 5000);
+    cr_expect_eq(c.agents.max_depth, 16);
+    cr_expect_eq(c.agents.max_id_bytes, 128);
+    cr_expect_eq(c.agents.max_text_bytes, 1024);
+    cr_expect_eq(c.agents.max_context_bytes, 2048);
+    cr_expect_eq(c.agents.max_sessions, 4096);
+    cr_expect_eq(c.agents.max_requests, 4096);
+    cr_expect_eq(c.agents.max_projects, 64);
+    cr_expect_eq(c.agents.max_tools, 256);
+    cr_expect_eq(c.agents.idle_ms, 30 * 60 * 1000);
+    cr_expect_eq(c.agents.stale_ms, 10000);
+    cr_expect_eq(c.logfiles.n, 0);
+    static const char text[] = "[agents]\nmax_events = 100\nmax_sessions = 32\n"
+                               "idle_expiry = 90s\nmax_text_bytes = 512\n";
+    cr_assert_eq(config_load_string(&c, text, "t.ini", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(c.agents.max_events, 100);
+    cr_expect_eq(c.agents.max_sessions, 32);
+    cr_expect_eq(c.agents.idle_ms, 90000);
+    cr_expect_eq(c.agents.max_text_bytes, 512);
+    cr_assert_eq(config_apply_flag(&c, "agents-max-depth", "8", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(c.agents.max_depth, 8);
+    cr_assert_eq(config_apply_flag(&c, "agents-stale", "30s", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(c.agents.stale_ms, 30000);
+    cr_expect_eq(config_validate(&c, err, sizeof err), 0, "%s", err);
+    char *out = print_to_string(&c);
+    cr_expect_not_null(strstr(out, "\n[agents]\nmax_events = 100\nmax_depth = 8\n"), "%s", out);
+    cr_expect_not_null(strstr(out, "idle_expiry = 1m30s\nstale = 30s\n"), "%s", out);
+    free(out);
+}
+
+Test(config_agents, limits_out_of_range_are_refused)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"[agents]\nmax_id_bytes = 129\n", "t.ini:2: "},
+        {"[agents]\nmax_text_bytes = 2KiB\n", "t.ini:2: "},
+        {"[agents]\nmax_context_bytes = 4KiB\n", "t.ini:2: "},
+        {"[agents]\nmax_events = 0\n", "t.ini:2: "},
+        {"[agents]\nmax_depth = 65\n", "t.ini:2: "},
+        {"[agents]\nmax_sessions = 8\n", "t.ini:2: "},
+        {"[agents]\nidle_expiry = 10ms\n", "t.ini:2: "},
+        {"[agents]\nmax_lines = 3\n", "t.ini:2: unknown key 'max_lines' in section [agents]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct config c;
+        char err[CONFIG_ERR_MAX];
+        config_defaults(&c);
+        cr_expect_lt(config_load_string(&c, cases[i].text, "t.ini", err, sizeof err), 0,
+                     "case %zu", i);
+        cr_expect(strncmp(err, cases[i].want, strlen(cases[i].want)) == 0, "case %zu: %s", i,
+                  err);
+        cr_expect_eq(c.agents.max_events, 5000, "a failed load leaves the config as it was");
+    }
+}
+
+Test(config_logfile, sections_paths_lines_and_printing)
+{
+    static const char text[] = "[logfile \"proxy\"]\npath = /var/log/proxy.ndjson\n"
+                               "max_line_bytes = 1MiB\n\n"
+                               "[logfile \"agent-2\"]\npath = /tmp/a.ndjson\nenabled = false\n";
+    struct config c, d;
+    char err[CONFIG_ERR_MAX];
+    config_defaults(&c);
+    cr_assert_eq(config_load_string(&c, text, "t.ini", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(c.logfiles.n, 2);
+    cr_expect_str_eq(c.logfiles.files[0].name, "proxy");
+    cr_expect_str_eq(c.logfiles.files[0].path, "/var/log/proxy.ndjson");
+    cr_expect_eq(c.logfiles.files[0].max_line_bytes, 1u << 20);
+    cr_expect(c.logfiles.files[0].enabled);
+    cr_expect_eq(c.logfiles.files[1].max_line_bytes, 64u << 10, "the default");
+    cr_expect_not(c.logfiles.files[1].enabled);
+    snprintf(c.config_path, sizeof c.config_path, "t.ini");
+    cr_expect_eq(config_validate(&c, err, sizeof err), 0, "%s", err);
+    char *out = print_to_string(&c);
+    cr_expect_not_null(strstr(out, "\n[logfile \"proxy\"]\nenabled = true\n"
+                                   "path = /var/log/proxy.ndjson\nmax_line_bytes = 1MiB\n"),
+                       "%s", out);
+    free(out);
+    config_defaults(&d);
+    cr_assert_eq(config_load_string(&d, text, "t.ini", err, sizeof err), 0, "%s", err);
+    cr_expect(logfile_conf_same(&c.logfiles, &d.logfiles));
+    d.logfiles.files[1].enabled = true;
+    cr_expect_not(logfile_conf_same(&c.logfiles, &d.logfiles));
+}
+
+Test(config_logfile, a_path_is_required_and_names_are_checked)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    config_defaults(&c);
+    cr_assert_eq(config_load_string(&c, "\n[logfile \"a\"]\nenabled = true\n", "t.ini", err,
+                                     sizeof err),
+                 0, "%s", err);
+    snprintf(c.config_path, sizeof c.config_path, "t.ini");
+    cr_expect_eq(config_validate(&c, err, sizeof err), -VIGIL_EINVAL);
+    cr_expect_str_eq(err, "t.ini:2: section [logfile \"a\"] has no 'path'");
+    config_defaults(&c);
+    cr_expect_lt(config_load_string(&c, "[logfile \"a b\"]\npath = /x\n", "t.ini", err, sizeof err),
+                 0);
+    cr_expect(strstr(err, "bad logfile name 'a b'") != NULL, "%s", err);
+    char text[4096];
+    size_t k = 0;
+    for (int i = 0; i < 17; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k, "[logfile \"f%d\"]\npath = /x\n", i);
+    config_defaults(&c);
+    cr_expect_lt(config_load_string(&c, text, "t.ini", err, sizeof err), 0);
+    cr_expect_str_eq(err, "t.ini:33: too many [logfile] sections (at most 16)");
+    cr_expect_eq(c.logfiles.n, 0);
+}
