@@ -17,6 +17,7 @@
 #include "alert/alert_encode.h"
 #include "alert/notify_format.h"
 #include "core/clock.h"
+#include "core/ticker.h"
 #include "core/err.h"
 #include "core/fault.h"
 #include "core/jsonw.h"
@@ -40,11 +41,7 @@ struct alert_evaluator {
     struct buf rules;      /* the rules' JSON, encoded once */
     _Atomic uint64_t cycles;
 
-    pthread_t thread;
-    bool started;
-    pthread_mutex_t lock; /* guards stop, with wake */
-    pthread_cond_t wake;
-    bool stop;
+    struct ticker ticker;
 };
 
 struct alert_evaluator *alert_evaluator_new(const struct alert_rule *rules, unsigned n_rules,
@@ -87,12 +84,6 @@ struct alert_evaluator *alert_evaluator_new(const struct alert_rule *rules, unsi
     if (w.err)
         buf_release(&ev->rules); /* encoded each cycle instead */
     atomic_init(&ev->cycles, 0);
-    pthread_mutex_init(&ev->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&ev->wake, &ca);
-    pthread_condattr_destroy(&ca);
     return ev;
 }
 
@@ -104,8 +95,6 @@ void alert_evaluator_free(struct alert_evaluator *ev)
     alert_engine_free(ev->engine);
     buf_release(&ev->post);
     buf_release(&ev->rules);
-    pthread_mutex_destroy(&ev->lock);
-    pthread_cond_destroy(&ev->wake);
     free(ev);
 }
 
@@ -224,48 +213,19 @@ const struct alert_engine *alert_evaluator_engine(const struct alert_evaluator *
 
 /* --- the thread ------------------------------------------------------------------------ */
 
-static void *run(void *arg)
+static void tick(void *arg)
 {
-    struct alert_evaluator *ev = arg;
-    int64_t interval_ns = ev->opts.interval_ms * 1000000;
-    int64_t next = clock_mono_ns() + interval_ns;
-    pthread_mutex_lock(&ev->lock);
-    for (;;) {
-        struct timespec due = {.tv_sec = next / 1000000000, .tv_nsec = next % 1000000000};
-        while (!ev->stop && pthread_cond_timedwait(&ev->wake, &ev->lock, &due) != ETIMEDOUT)
-            ;
-        if (ev->stop)
-            break;
-        pthread_mutex_unlock(&ev->lock);
-        alert_evaluator_cycle(ev, clock_real_ms());
-        /* steady: one interval after the last was due; skip ahead after a suspend */
-        next += interval_ns;
-        int64_t now = clock_mono_ns();
-        if (next < now)
-            next = now + interval_ns - (now - next) % interval_ns;
-        pthread_mutex_lock(&ev->lock);
-    }
-    pthread_mutex_unlock(&ev->lock);
-    return NULL;
+    alert_evaluator_cycle(arg, clock_real_ms());
 }
 
 int alert_evaluator_start(struct alert_evaluator *ev)
 {
-    int rc = pthread_create(&ev->thread, NULL, run, ev);
-    if (rc)
-        return vigil_errno(rc);
-    ev->started = true;
-    return 0;
+    ticker_init(&ev->ticker, ev->opts.interval_ms, ev->opts.interval_ms, tick, ev);
+    return ticker_start(&ev->ticker);
 }
 
 void alert_evaluator_stop(struct alert_evaluator *ev)
 {
-    if (!ev || !ev->started)
-        return;
-    pthread_mutex_lock(&ev->lock);
-    ev->stop = true;
-    pthread_cond_signal(&ev->wake);
-    pthread_mutex_unlock(&ev->lock);
-    pthread_join(ev->thread, NULL);
-    ev->started = false;
+    if (ev && ev->ticker.started)
+        ticker_release(&ev->ticker);
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/ticker.h"
 #include "core/err.h"
 #include "core/fault.h"
 #include "core/jsonw.h"
@@ -90,11 +91,7 @@ struct gpu_sampler {
     int ids[GPU_MAX_DEVICES][N_FIELDS];
     bool store_full_said;
 
-    pthread_t thread;
-    bool started;
-    pthread_mutex_t lock; /* guards stop, with wake */
-    pthread_cond_t wake;
-    bool stop;
+    struct ticker ticker;
 };
 
 struct gpu_sampler *gpu_sampler_new(const struct gpu_sampler_opts *opts, struct store *store,
@@ -121,12 +118,6 @@ struct gpu_sampler *gpu_sampler_new(const struct gpu_sampler_opts *opts, struct 
     for (size_t i = 0; i < GPU_MAX_DEVICES; i++)
         for (size_t f = 0; f < N_FIELDS; f++)
             g->ids[i][f] = ID_UNSET;
-    pthread_mutex_init(&g->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&g->wake, &ca);
-    pthread_condattr_destroy(&ca);
     atomic_init(&g->cycles, 0);
     return g;
 }
@@ -253,54 +244,26 @@ enum gpu_state gpu_sampler_state(struct gpu_sampler *g, char *reason, size_t n)
     return gpu_collector_state(g->collector, reason, n);
 }
 
-static void *run(void *arg)
+static void tick(void *arg)
 {
-    struct gpu_sampler *g = arg;
-    int64_t interval_ns = g->opts.interval_ms * 1000000;
-    int64_t next = clock_mono_ns() + (gpu_sampler_cycles(g) ? interval_ns : 0);
-    pthread_mutex_lock(&g->lock);
-    for (;;) {
-        struct timespec due = {.tv_sec = next / 1000000000, .tv_nsec = next % 1000000000};
-        while (!g->stop && pthread_cond_timedwait(&g->wake, &g->lock, &due) != ETIMEDOUT)
-            ;
-        if (g->stop)
-            break;
-        pthread_mutex_unlock(&g->lock);
-        gpu_sampler_cycle(g);
-        /* Steady, as the host sampler: due one interval after the last was due. A cycle
-         * that overran (a driver call that took seconds) skips the missed ones rather
-         * than running a burst. */
-        next += interval_ns;
-        int64_t now = clock_mono_ns();
-        if (next < now)
-            next = now + interval_ns - (now - next) % interval_ns;
-        pthread_mutex_lock(&g->lock);
-    }
-    pthread_mutex_unlock(&g->lock);
-    return NULL;
+    gpu_sampler_cycle(arg);
 }
 
 int gpu_sampler_start(struct gpu_sampler *g)
 {
     if (g->opts.interval_ms <= 0)
         return -VIGIL_EINVAL;
-    int rc = pthread_create(&g->thread, NULL, run, g);
-    if (rc)
-        return vigil_errno(rc);
-    g->started = true;
-    return 0;
+    /* Steady, as the host sampler; a cycle run before the thread started counts. A cycle
+     * that overran (a driver call that took seconds) skips the missed ones. */
+    ticker_init(&g->ticker, g->opts.interval_ms,
+                gpu_sampler_cycles(g) ? g->opts.interval_ms : 0, tick, g);
+    return ticker_start(&g->ticker);
 }
 
 void gpu_sampler_stop(struct gpu_sampler *g)
 {
-    if (!g || !g->started)
-        return;
-    pthread_mutex_lock(&g->lock);
-    g->stop = true;
-    pthread_cond_signal(&g->wake);
-    pthread_mutex_unlock(&g->lock);
-    pthread_join(g->thread, NULL);
-    g->started = false;
+    if (g && g->ticker.started)
+        ticker_release(&g->ticker);
 }
 
 void gpu_sampler_free(struct gpu_sampler *g)
@@ -310,7 +273,5 @@ void gpu_sampler_free(struct gpu_sampler *g)
     gpu_sampler_stop(g);
     gpu_collector_free(g->collector);
     free(g->sample);
-    pthread_cond_destroy(&g->wake);
-    pthread_mutex_destroy(&g->lock);
     free(g);
 }

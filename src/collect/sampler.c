@@ -5,9 +5,7 @@
  */
 #include "collect/sampler.h"
 
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/ticker.h"
 #include "core/err.h"
 #include "core/fault.h"
 #include "core/log.h"
@@ -178,11 +177,7 @@ struct sampler {
     unsigned n_disks, n_ifaces;
     bool store_full_said;
 
-    pthread_t thread;
-    bool started;
-    pthread_mutex_t lock; /* guards stop, with wake */
-    pthread_cond_t wake;
-    bool stop;
+    struct ticker ticker;
 };
 
 /* Registers a series, remembering failure as -1 so it is not retried every cycle. */
@@ -273,12 +268,6 @@ struct sampler *sampler_new(const struct sampler_opts *opts, struct store *store
         free(s);
         return NULL;
     }
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->wake, &ca);
-    pthread_condattr_destroy(&ca);
     atomic_init(&s->cycles, 0);
     register_fixed(s);
     return s;
@@ -405,54 +394,24 @@ uint64_t sampler_cycles(const struct sampler *s)
     return atomic_load_explicit(&s->cycles, memory_order_relaxed);
 }
 
-static void *run(void *arg)
+static void tick(void *arg)
 {
-    struct sampler *s = arg;
-    int64_t interval_ns = s->opts.interval_ms * 1000000;
-    /* A cycle run before the thread started (the daemon does one so that the first request
-     * has data) counts: the next is due one interval later, so rates cover a whole one. */
-    int64_t next = clock_mono_ns() + (sampler_cycles(s) ? interval_ns : 0);
-    pthread_mutex_lock(&s->lock);
-    for (;;) {
-        struct timespec due = {.tv_sec = next / 1000000000, .tv_nsec = next % 1000000000};
-        while (!s->stop && pthread_cond_timedwait(&s->wake, &s->lock, &due) != ETIMEDOUT)
-            ;
-        if (s->stop)
-            break;
-        pthread_mutex_unlock(&s->lock);
-        sampler_cycle(s);
-        /* A steady schedule: the next cycle is due one interval after the last one was
-         * due, not after it finished; if we fell behind (a suspended machine), skip ahead
-         * rather than run a burst of cycles. */
-        next += interval_ns;
-        int64_t now = clock_mono_ns();
-        if (next < now)
-            next = now + interval_ns - (now - next) % interval_ns;
-        pthread_mutex_lock(&s->lock);
-    }
-    pthread_mutex_unlock(&s->lock);
-    return NULL;
+    sampler_cycle(arg);
 }
 
 int sampler_start(struct sampler *s)
 {
-    int rc = pthread_create(&s->thread, NULL, run, s);
-    if (rc)
-        return vigil_errno(rc);
-    s->started = true;
-    return 0;
+    /* A cycle run before the thread started (the daemon does one so that the first request
+     * has data) counts: the next is due one interval later, so rates cover a whole one. */
+    ticker_init(&s->ticker, s->opts.interval_ms, sampler_cycles(s) ? s->opts.interval_ms : 0,
+                tick, s);
+    return ticker_start(&s->ticker);
 }
 
 void sampler_stop(struct sampler *s)
 {
-    if (!s || !s->started)
-        return;
-    pthread_mutex_lock(&s->lock);
-    s->stop = true;
-    pthread_cond_signal(&s->wake);
-    pthread_mutex_unlock(&s->lock);
-    pthread_join(s->thread, NULL);
-    s->started = false;
+    if (s && s->ticker.started)
+        ticker_release(&s->ticker);
 }
 
 void sampler_free(struct sampler *s)
@@ -461,7 +420,5 @@ void sampler_free(struct sampler *s)
         return;
     sampler_stop(s);
     host_collectors_free(s->hc);
-    pthread_cond_destroy(&s->wake);
-    pthread_mutex_destroy(&s->lock);
     free(s);
 }
