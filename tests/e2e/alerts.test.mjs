@@ -114,8 +114,11 @@ backoff = 300ms
     const [slack] = await rx.waitFor('/slack', isFiring);
     const [hook] = await rx.waitFor('/hook', isFiring);
     const [hang] = await rx.waitFor('/hang', isFiring);
+    // On time means: not queued behind the hanging endpoint, whose first attempt is still
+    // waiting out its 1.5 s timeout when the others have theirs (an order of events, so no
+    // deadline that a slow machine could miss).
     for (const r of [discord, slack, hook]) {
-      assert.ok(r.at - firedAt < 2000, `${r.path} got its message ${r.at - firedAt} ms late`);
+      assert.ok(r.at >= firedAt - 1000, `${r.path}: a message from before the firing`);
       assert.ok(r.at < hang.at + 1500, `${r.path} waited for the hanging endpoint`);
       assert.equal(r.headers['content-type'], 'application/json');
     }
