@@ -72,6 +72,11 @@ if command -v node >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1; then
     say "$(VIGIL_BIN=$PWD/$B/vigil VIGIL_FAKES=$PWD/$B/fakes node bench/bench_metrics.mjs)"
 fi
 
+# 5. Live streams: 1,000 WebSocket clients (needs more descriptors than the default 1024).
+if command -v node >/dev/null 2>&1; then
+    say "$( (ulimit -n 8192 2>/dev/null; VIGIL_BIN=$PWD/$B/vigil node bench/bench_ws.mjs) )"
+fi
+
 for extra in $B/bench/bench_*; do
     case "$extra" in */bench_cycle) continue ;; esac
     [ -x "$extra" ] && say "$($extra)"
