@@ -12,6 +12,7 @@
 int cli_serve(int argc, char **argv);
 int cli_snapshot(int argc, char **argv);
 int cli_check_config(int argc, char **argv);
+int cli_emit(int argc, char **argv);
 
 /* A command's own flag: name (without dashes), whether it takes a value, its help. */
 struct cli_flag {

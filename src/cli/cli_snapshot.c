@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/snapshot_agents.h"
 #include "cli/snapshot_targets.h"
 #include "collect/gpu.h"
 #include "collect/sampler.h"
@@ -21,11 +22,12 @@
 #include "encode/host_encode.h"
 
 static const char usage[] = "Prints the host's current metrics once: GPUs with their processes "
-                            "and models, CPU, memory, disks, network and load, and the inference "
-                            "servers and clusters it polls itself.";
+                            "and models, CPU, memory, disks, network and load, the inference "
+                            "servers and clusters it polls itself, and the agents' figures from "
+                            "the running daemon (when one is there).";
 
 static void print_json(const struct host_sample *h, const struct gpu_sample *g,
-                       const struct scraper *sc, FILE *out)
+                       const struct scraper *sc, const struct snapshot_agents *sa, FILE *out)
 {
     struct buf b;
     buf_init(&b, 16u << 20);
@@ -47,6 +49,7 @@ static void print_json(const struct host_sample *h, const struct gpu_sample *g,
     }
     if (sc)
         snapshot_targets_json(sc, &w);
+    snapshot_agents_json(sa, &w);
     char iso[32];
     jw_kstr(&w, "timestamp", clock_iso8601(h->ts_ms, iso, sizeof iso));
     jw_kint(&w, "timestamp_ms", h->ts_ms);
@@ -276,12 +279,16 @@ int cli_snapshot(int argc, char **argv)
     }
     host_collectors_run(hc, h);
     scraper_cycle(sc); /* the second poll gives the rates */
+    /* the agents' figures are the daemon's: asked of it, if one is running */
+    struct snapshot_agents *sa = snapshot_agents_fetch(cfg);
     if (extra[0].value) {
-        print_json(h, g, sc, stdout);
+        print_json(h, g, sc, sa, stdout);
     } else {
         print_table(h, hc, g, stdout);
         snapshot_targets_table(sc, stdout);
+        snapshot_agents_table(sa, stdout);
     }
+    snapshot_agents_free(sa);
     host_collectors_free(hc);
     status = 0;
 out:
