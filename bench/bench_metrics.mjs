@@ -43,8 +43,8 @@ async function postProjects() {
   const events = [];
   for (let i = 0; i < PROJECTS; i++)
     events.push(JSON.stringify({
-      kind: 'run', ts: now, project: `project-${i}`, status: 'running', pid: process.pid,
-      started_at: now - 60000, run_id: `run-${i}`, tokens: { current_run: 1000 * i, total_session: 5000 * i },
+      type: 'run', project: `project-${i}`, status: 'running', pid: process.pid,
+      started_at: (now - 60000) / 1000, run_id: `run-${i}`, tokens: { current_run: 1000 * i, total_session: 5000 * i },
     }));
   const res = await fetch(v.url('/api/v1/ingest'), {
     method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: events.join('\n') + '\n',
@@ -80,7 +80,7 @@ function wrk(url) {
 
 try {
   for (let i = 0; i < TARGETS; i++) targets.push(await fakeVllm({ maxRequests: 1e6 }));
-  let ini = `[collect]\ninterval = ${INTERVAL}\n`;
+  let ini = `[collect]\ninterval = ${INTERVAL}\n\n[agents]\nmax_projects = ${PROJECTS + 28}\n`;
   targets.forEach((t, i) => { ini += `\n[inference "vllm-${i}"]\nurl = ${t.url('/metrics')}\n`; });
   fs.writeFileSync(path.join(tmp, 'vigil.ini'), ini);
   v = await startVigil({
@@ -89,7 +89,7 @@ try {
   });
   await waitTargetsUp();
   const projects = await postProjects();
-  await v.nextSamples(2);
+  await v.nextSamples(3); // the projects' run usage is measured once a second
   const text = (await v.get('/metrics')).text;
   const series = text.split('\n').filter((l) => l && !l.startsWith('#')).length;
   const w = wrk(v.url('/metrics'));

@@ -2,9 +2,10 @@
 // (deploy/prometheus.yml), rewritten only where a fleet's file differs from this test's
 // (the node's address, a 1 s interval, the bearer-token block uncommented, the rules file's
 // path), scrapes a vigil node that serves two GPUs from the fake NVML and one fake vLLM
-// target, with a token. After a few scrapes Prometheus's HTTP API must return the GPU, host
-// and inference figures with their labels, the shipped alerting rules must load and
-// evaluate, and every Grafana panel's query must be valid PromQL that finds the figures.
+// target, with a token, and agent events posted to it. After a few scrapes Prometheus's HTTP
+// API must return the GPU, host, inference and agent figures with their labels, the shipped
+// alerting rules must load and evaluate as vigil's own do, and every Grafana panel's query
+// must be valid PromQL that finds the figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -97,6 +98,25 @@ before(async () => {
     env: { LD_LIBRARY_PATH: fakes, FAKE_NVML_SCENARIO: writeScenario() },
     token: TOKEN,
   });
+
+  // Two sessions of project alpha, its run report, a queue, a model call and one failed
+  // request: half the requests and calls of the last 5 minutes failed.
+  const events = [
+    { type: 'session_start', session_id: 's1', agent: 'planner', project: 'alpha' },
+    { type: 'session_start', session_id: 's2', agent: 'coder', project: 'alpha' },
+    { type: 'run', project: 'alpha', status: 'running', pid: process.pid, run_id: 'r1',
+      tokens: { current_run: 1420, total_session: 9180 } },
+    { type: 'run', project: 'beta', status: 'stopped', tokens: {} },
+    { type: 'queue', depth: 3 },
+    { type: 'model_call', provider: 'vllm', model: VLLM.model, latency_ms: 850, input_tokens: 1200, output_tokens: 300 },
+    { type: 'request_end', request_id: 'r1', status: 'error', error: 'upstream closed' },
+  ];
+  const posted = await fetch(v.url('/api/v1/ingest'), {
+    method: 'POST',
+    headers: { ...v.auth, 'content-type': 'application/x-ndjson' },
+    body: events.map((e) => JSON.stringify(e)).join('\n') + '\n',
+  });
+  assert.equal((await posted.json()).accepted, events.length);
 
   const tokenFile = path.join(tmp, 'vigil.token');
   fs.writeFileSync(tokenFile, TOKEN, { mode: 0o600 });
@@ -196,6 +216,23 @@ test('inference figures carry target, and the info series the model', async () =
   assert.deepEqual(ttft.map((r) => r.metric.percentile).sort(), ['50', '90', '99']);
 });
 
+test('agent figures carry project where they are per project', async () => {
+  const num = async (q) => {
+    const r = await query(q);
+    assert.equal(r.length, 1, `${q}: ${JSON.stringify(r)}`);
+    return Number(r[0].value[1]);
+  };
+  assert.equal(await num('vigil_agents_sessions_active'), 2);
+  assert.equal(await num('vigil_agents_queue_depth'), 3);
+  assert.equal(await num('vigil_agents_error_ratio'), 0.5);
+  assert.equal(await num('vigil_agents_errors_total'), 1);
+  assert.equal(await num('vigil_agents_project_tokens_current_run{project="alpha"}'), 1420);
+  const running = await query('vigil_agents_project_running');
+  assert.deepEqual(Object.fromEntries(running.map((r) => [r.metric.project, r.value[1]])), { alpha: '1', beta: '0' });
+  const cpu = await query('vigil_agents_project_cpu_ratio');
+  assert.deepEqual(cpu.map((r) => r.metric.project), ['alpha'], 'measured for the running pid only');
+});
+
 test('vigil\'s own alerts show as vigil_alerts, never as Prometheus\'s ALERTS', async () => {
   // gpu0 is at 90 °C: vigil's gpu_hot is pending (or firing, after its minute).
   const mine = await waitFor('vigil_alerts for gpu_hot', async () => {
@@ -207,7 +244,7 @@ test('vigil\'s own alerts show as vigil_alerts, never as Prometheus\'s ALERTS', 
   assert.deepEqual(await query('ALERTS{series!=""}'), [], 'ALERTS holds Prometheus\'s own alerts only');
 });
 
-test('the shipped rules load, evaluate, and gpu_hot is pending for the hot GPU', async () => {
+test('the shipped rules load and evaluate as vigil\'s: gpu_hot pending, agent_errors firing', async () => {
   const { groups } = await promGet('/api/v1/rules');
   const rules = groups.flatMap((g) => g.rules);
   assert.deepEqual(rules.map((r) => r.name).sort(),
@@ -224,8 +261,18 @@ test('the shipped rules load, evaluate, and gpu_hot is pending for the hot GPU',
   assert.equal(alerts[0].labels.gpu, '0');
   assert.equal(alerts[0].state, 'pending');
   assert.equal(alerts[0].labels.severity, 'warning');
-  const others = (await promGet('/api/v1/alerts')).alerts.filter((x) => x.labels.alertname !== 'gpu_hot');
-  assert.deepEqual(others, [], 'the target is up and the node is scraped');
+  // agent_errors has no `for`: half the agent requests and calls failed, so it fires, in
+  // Prometheus as in vigil.
+  const errs = await waitFor('agent_errors firing', async () => {
+    const a = (await promGet('/api/v1/alerts')).alerts.filter((x) => x.labels.alertname === 'agent_errors');
+    return a.length && a[0].state === 'firing' ? a : undefined;
+  });
+  assert.equal(errs[0].labels.severity, 'critical');
+  const mine = await query('vigil_alerts{alertname="agent_errors"}');
+  assert.equal(mine[0].metric.state, 'firing');
+  const others = (await promGet('/api/v1/alerts')).alerts.filter(
+    (x) => !['gpu_hot', 'agent_errors'].includes(x.labels.alertname));
+  assert.deepEqual(others, [], 'the target is up, the node is scraped, the queue is flat');
 });
 
 test('promtool accepts /metrics, the rules, and the rules\' unit tests', async () => {
@@ -261,16 +308,16 @@ test('every Grafana panel\'s query is valid PromQL, and the GPU and host panels 
   const panels = dash.panels.filter((p) => p.type !== 'row');
   assert.ok(panels.length >= 20);
   const names = new Set([...(await v.get('/metrics')).text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
-  // Families that are there only with data behind them: agents (no events posted here) and
-  // alerts (written while one is pending or firing).
-  const conditional = /^vigil_(agents_|alerts$)/;
+  // vigil_alerts is written only while an alert is pending or firing, which the test
+  // arranges; every family is there.
+  const conditional = /^$/;
   for (const p of panels) {
     for (const t of p.targets) {
       const expr = t.expr.replaceAll('$instance', '.*');
       for (const [m] of expr.matchAll(/\bvigil_[a-z0-9_]+/g))
         assert.ok(names.has(m) || conditional.test(m), `panel "${p.title}" reads ${m}, which /metrics lacks`);
       const res = await query(expr);
-      const wantsData = /^(GPU|VRAM|CPU|Memory|Load|Network|Tokens\/s|Nodes up|GPUs$)/.test(p.title);
+      const wantsData = /^(GPU|VRAM|CPU|Memory|Load|Network|Tokens\/s|Nodes up|GPUs$|Sessions|Active sessions|Agent|Errors|Project|Firing|Queue|Requests)/.test(p.title);
       if (wantsData) assert.ok(res.length > 0, `panel "${p.title}": ${expr} found nothing`);
     }
   }
