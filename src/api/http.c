@@ -58,6 +58,7 @@ struct conn {
     char content_type[128];
     bool head;
     bool body_too_large;
+    bool dispatched; /* this transaction's request was handed to the API */
     bool ready; /* a response is built and being written */
     bool initialised;
     bool sse;                 /* this HTTP response is an event stream */
@@ -458,6 +459,11 @@ static int dispatch(struct http_server *srv, struct lws *wsi, struct conn *c)
         .body_len = c->body_in.len,
         .content_type = c->content_type,
     };
+    /* libwebsockets also reports the end of an empty body (Content-Length: 0) that was
+     * dispatched when its headers came; one request gets one response */
+    if (c->dispatched)
+        return 0;
+    c->dispatched = true;
     srv->ctx->stats.requests++;
     prepare(c);
     if (c->body_too_large) {
@@ -482,6 +488,7 @@ static int on_http(struct http_server *srv, struct lws *wsi, struct conn *c, con
     c->content_type[0] = '\0';
     lws_hdr_copy(wsi, c->content_type, sizeof c->content_type, WSI_TOKEN_HTTP_CONTENT_TYPE);
     c->body_too_large = false;
+    c->dispatched = false;
     buf_release(&c->body_in);
     buf_init(&c->body_in, srv->max_body);
     bool has_body = c->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH);
