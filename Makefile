@@ -8,7 +8,7 @@ COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 CC      ?= cc
 SAN     ?=
-PKGS    := libwebsockets inih jansson libcurl
+PKGS    := libwebsockets inih jansson libcurl sqlite3
 ifeq ($(SAN),)
   B := build
   SANFLAGS :=

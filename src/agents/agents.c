@@ -52,6 +52,7 @@ struct agents {
     uint64_t applied[INGEST_NKINDS];
     bool has_queue;
     uint64_t queue_depth;
+    struct agents_sink sink; /* all NULL: none */
 };
 
 void agents_config_defaults(struct agents_config *c)
@@ -299,9 +300,24 @@ static int apply_log(struct agents *a, const struct ingest_log *lg, int64_t ts)
     return 0;
 }
 
+/* The records an event left in the rings (at most one of each) and a task's outcome, to the
+ * sink: what is kept is what is persisted. */
+static void tell_sink(struct agents *a, const struct ingest_event *ev, int64_t ts,
+                      uint64_t events_before, uint64_t calls_before)
+{
+    const struct agents_sink *s = &a->sink;
+    if (s->event && a->events.pushed != events_before)
+        s->event(s->arg, ring_at(&a->events, 0));
+    if (s->model_call && a->calls.pushed != calls_before)
+        s->model_call(s->arg, ring_at(&a->calls, 0));
+    if (s->task && ev->kind == INGEST_TASK_END)
+        s->task(s->arg, ts, &ev->task_end);
+}
+
 int agents_apply(struct agents *a, const struct ingest_event *ev, int64_t now_ms)
 {
     int64_t ts = ev->ts_ms < now_ms ? ev->ts_ms : now_ms;
+    uint64_t events_before = a->events.pushed, calls_before = a->calls.pushed;
     int rc = 0;
     switch (ev->kind) {
     case INGEST_SESSION_START: {
@@ -345,6 +361,7 @@ int agents_apply(struct agents *a, const struct ingest_event *ev, int64_t now_ms
     }
     if (rc == 0)
         a->applied[ev->kind]++;
+    tell_sink(a, ev, ts, events_before, calls_before);
     return rc;
 }
 
@@ -669,4 +686,45 @@ int agents_set_project_usage(struct agents *a, const char *project, int64_t pid,
                              const struct project_usage *u, int64_t now_ms)
 {
     return projects_set_usage(&a->projects, project, pid, u, now_ms);
+}
+
+/* --- persistence ---------------------------------------------------------------------- */
+
+void agents_set_sink(struct agents *a, const struct agents_sink *sink)
+{
+    if (sink)
+        a->sink = *sink;
+    else
+        memset(&a->sink, 0, sizeof a->sink);
+}
+
+void agents_restore_event(struct agents *a, const struct agent_event *e)
+{
+    struct agent_event *slot = ring_push(&a->events);
+    *slot = *e;
+    /* numbering carries on from the restored events */
+    if (e->seq > a->events.pushed)
+        a->events.pushed = e->seq;
+}
+
+void agents_restore_model_call(struct agents *a, const struct agent_model_call *c)
+{
+    struct agent_model_call *slot = ring_push(&a->calls);
+    *slot = *c;
+}
+
+void agents_restore_tasks(struct agents *a, int64_t ts_ms, enum ingest_task_status status,
+                          uint64_t n, double duration_sum, uint64_t durations)
+{
+    if ((unsigned)status >= sizeof task_sum / sizeof task_sum[0])
+        return;
+    window_add(&a->tasks, ts_ms, TASK_DONE, (double)n);
+    window_add(&a->tasks, ts_ms, task_sum[status], (double)n);
+    window_add(&a->tasks, ts_ms, TASK_DUR_SUM, duration_sum);
+    window_add(&a->tasks, ts_ms, TASK_DURS, (double)durations);
+}
+
+void agents_restore_errors(struct agents *a, int64_t ts_ms, uint64_t n)
+{
+    window_add(&a->errors_win, ts_ms, 0, (double)n);
 }

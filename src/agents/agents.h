@@ -199,4 +199,31 @@ size_t agents_project_pids(const struct agents *a, struct project_pid *out, size
 int agents_set_project_usage(struct agents *a, const char *project, int64_t pid,
                              const struct project_usage *u, int64_t now_ms);
 
+/*
+ * Persistence. A sink is told, after each event is applied, of the records it left: the
+ * entry pushed to the event ring, the model call pushed to its ring, a task's outcome (at
+ * its ts, clamped like the windows clamp it). Each callback may be NULL; the records are
+ * borrowed for the call. agents_set_sink(a, NULL) removes it.
+ */
+struct agents_sink {
+    void (*event)(void *arg, const struct agent_event *e);
+    void (*model_call)(void *arg, const struct agent_model_call *c);
+    void (*task)(void *arg, int64_t ts_ms, const struct ingest_task_end *te);
+    void *arg;
+};
+void agents_set_sink(struct agents *a, const struct agents_sink *sink);
+
+/*
+ * Giving back what was persisted, after a restart and before any event is applied: ring
+ * entries oldest first (an event keeps its seq, and new events are numbered after the
+ * newest restored), task outcomes and error counts summed per minute into the windows
+ * (what is older than a window reaches is left out). Counters since start are not
+ * restored: they count since this start.
+ */
+void agents_restore_event(struct agents *a, const struct agent_event *e);
+void agents_restore_model_call(struct agents *a, const struct agent_model_call *c);
+void agents_restore_tasks(struct agents *a, int64_t ts_ms, enum ingest_task_status status,
+                          uint64_t n, double duration_sum, uint64_t durations);
+void agents_restore_errors(struct agents *a, int64_t ts_ms, uint64_t n);
+
 #endif

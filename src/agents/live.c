@@ -165,6 +165,11 @@ void agents_live_reconfigure(struct agents_live *l, const struct config *cfg)
     limits_from(&l->lim, cfg);
 }
 
+void agents_live_restored(struct agents_live *l)
+{
+    l->events_published = agents_events(l->a)->pushed;
+}
+
 /* --- events out ------------------------------------------------------------------------ */
 
 /* Each entry pushed to the event ring since the last call goes out once, oldest first; a

@@ -47,6 +47,10 @@ struct agents *agents_live_agents(struct agents_live *l);
  * lengths); the table sizes and times need a restart. */
 void agents_live_reconfigure(struct agents_live *l, const struct config *cfg);
 
+/* After history on disk gave events back to the ring (agents_restore_event()): they are
+ * old news, not announced on the events channel. */
+void agents_live_restored(struct agents_live *l);
+
 /*
  * POST /api/v1/ingest: decodes body (borrowed for the call) by content_type, applies what
  * decoded, writes the answer into w (ingest_encode_result's document with "status" added)

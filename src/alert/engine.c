@@ -7,9 +7,11 @@
 #include "alert/engine.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "core/fault.h"
 
 struct slot {
@@ -42,6 +44,7 @@ struct alert_engine {
     unsigned recent_cap, recent_n, recent_next;
 
     struct sample *scratch; /* ALERT_WINDOW_MAX samples for aggregates */
+    unsigned unbound; /* restored instances of '*' rules waiting for their series */
 };
 
 static struct slot *slot_add(struct alert_engine *e, unsigned rule, const char *series, int id)
@@ -113,6 +116,20 @@ struct alert_engine *alert_engine_new(const struct alert_rule *rules, unsigned n
     return e;
 }
 
+/* A restored instance of rule for this series takes it, rather than a new one. */
+static bool bind_restored(struct alert_engine *e, unsigned rule, const char *name, int id)
+{
+    for (unsigned i = 0; e->unbound && i < e->n_slots; i++) {
+        struct slot *s = &e->slots[i];
+        if (s->rule == rule && s->series_id < 0 && strcmp(s->in.series, name) == 0) {
+            s->series_id = id;
+            e->unbound--;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Binds or adds instances for the series registered since the last look. */
 static void discover(struct alert_engine *e)
 {
@@ -126,7 +143,7 @@ static void discover(struct alert_engine *e)
         for (unsigned r = 0; r < e->n_rules; r++) {
             const struct alert_rule *rule = &e->rules[r];
             if (rule->wildcard) {
-                if (series_match(rule->series, name))
+                if (series_match(rule->series, name) && !bind_restored(e, r, name, (int)id))
                     slot_add(e, r, name, (int)id);
             } else if (e->exact_slot[r] >= 0 && strcmp(rule->series, name) == 0) {
                 e->slots[e->exact_slot[r]].series_id = (int)id;
@@ -339,4 +356,46 @@ unsigned alert_engine_rule_count(const struct alert_engine *e)
 const struct alert_rule *alert_engine_rule(const struct alert_engine *e, unsigned r)
 {
     return r < e->n_rules ? &e->rules[r] : NULL;
+}
+
+int alert_engine_restore(struct alert_engine *e, const struct alert_instance *in)
+{
+    unsigned r = 0;
+    while (r < e->n_rules && strcmp(e->rules[r].name, in->rule) != 0)
+        r++;
+    if (r == e->n_rules)
+        return -VIGIL_ENOENT;
+    const struct alert_rule *rule = &e->rules[r];
+    struct slot *s = NULL;
+    if (!rule->wildcard) {
+        if (e->exact_slot[r] < 0 || strcmp(rule->series, in->series) != 0)
+            return -VIGIL_ENOENT;
+        s = &e->slots[e->exact_slot[r]];
+    } else {
+        if (!series_match(rule->series, in->series))
+            return -VIGIL_ENOENT;
+        for (unsigned i = 0; i < e->n_slots && !s; i++)
+            if (e->slots[i].rule == r && strcmp(e->slots[i].in.series, in->series) == 0)
+                s = &e->slots[i];
+        if (!s) {
+            /* bound when the series is registered (discover()) */
+            s = slot_add(e, r, in->series, -1);
+            if (!s)
+                return -VIGIL_EFULL;
+            e->unbound++;
+        }
+    }
+    s->in = *in;
+    /* the names are the slot's own: a restored record cannot rename an instance */
+    snprintf(s->in.rule, sizeof s->in.rule, "%s", rule->name);
+    snprintf(s->in.series, sizeof s->in.series, "%s", in->series);
+    return 0;
+}
+
+void alert_engine_restore_recent(struct alert_engine *e, const struct alert_event *ev)
+{
+    e->recent[e->recent_next] = *ev;
+    e->recent_next = (e->recent_next + 1) % e->recent_cap;
+    if (e->recent_n < e->recent_cap)
+        e->recent_n++;
 }

@@ -88,4 +88,14 @@ const struct alert_event *alert_engine_recent(const struct alert_engine *e, unsi
 unsigned alert_engine_rule_count(const struct alert_engine *e);
 const struct alert_rule *alert_engine_rule(const struct alert_engine *e, unsigned r);
 
+/*
+ * After a restart, before the first evaluation: gives back a saved instance (copied), so a
+ * firing alert stays firing and is not notified again. An instance of a '*' rule whose
+ * series is not registered yet waits for it. -VIGIL_ENOENT when no rule of that name (any
+ * more) covers that series, -VIGIL_EFULL when max_instances are taken.
+ */
+int alert_engine_restore(struct alert_engine *e, const struct alert_instance *in);
+/* Gives back one entry of the recent history; oldest first. */
+void alert_engine_restore_recent(struct alert_engine *e, const struct alert_event *ev);
+
 #endif

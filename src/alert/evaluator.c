@@ -177,6 +177,42 @@ static struct snap *encode(struct alert_evaluator *ev, int64_t now)
     return snap;
 }
 
+/* Each instance that changed or was notified, and its history entry when it started or
+ * stopped firing. */
+static void save(struct alert_evaluator *ev, const struct alert_change *changes, unsigned nc,
+                 const struct alert_note *notes, unsigned nn, int64_t now_ms)
+{
+    for (unsigned i = 0; i < nc; i++) {
+        const struct alert_instance *in = alert_engine_instance(ev->engine, changes[i].inst);
+        struct alert_event e, *ep = NULL;
+        if (in->state == ALERT_FIRING || in->state == ALERT_RESOLVED) {
+            memset(&e, 0, sizeof e);
+            memcpy(e.rule, in->rule, sizeof e.rule);
+            memcpy(e.series, in->series, sizeof e.series);
+            e.severity = alert_engine_rule_of(ev->engine, changes[i].inst)->severity;
+            e.state = in->state;
+            e.has_value = in->has_value;
+            e.value = in->value;
+            e.at_ms = now_ms;
+            e.fired_at_ms = in->fired_at_ms;
+            ep = &e;
+        }
+        ev->opts.save(ev->opts.save_arg, in, ep);
+    }
+    for (unsigned i = 0; i < nn; i++)
+        ev->opts.save(ev->opts.save_arg, alert_engine_instance(ev->engine, notes[i].inst), NULL);
+}
+
+int alert_evaluator_restore(struct alert_evaluator *ev, const struct alert_instance *in)
+{
+    return alert_engine_restore(ev->engine, in);
+}
+
+void alert_evaluator_restore_recent(struct alert_evaluator *ev, const struct alert_event *e)
+{
+    alert_engine_restore_recent(ev->engine, e);
+}
+
 void alert_evaluator_cycle(struct alert_evaluator *ev, int64_t now_ms)
 {
     int64_t t0 = clock_mono_ns();
@@ -195,6 +231,8 @@ void alert_evaluator_cycle(struct alert_evaluator *ev, int64_t now_ms)
     unsigned nn = alert_engine_notes(ev->engine, &notes);
     for (unsigned i = 0; i < nn; i++)
         tell_notifiers(ev, &notes[i], now_ms);
+    if (ev->opts.save)
+        save(ev, changes, nc, notes, nn, now_ms);
     struct snap *snap = encode(ev, now_ms);
     if (snap)
         board_publish(ev->board, snap);

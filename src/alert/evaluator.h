@@ -38,6 +38,11 @@ struct alert_evaluator_opts {
     const char *hostname;   /* copied; named in notifications */
     alert_post_fn post;     /* may be NULL */
     void *post_arg;
+    /* Told of each instance that changed state or was notified in a cycle (a copy is the
+     * callee's to make), with the recent-history entry when it started or stopped firing
+     * (else NULL): the history on disk keeps them. May be NULL. */
+    void (*save)(void *arg, const struct alert_instance *in, const struct alert_event *ev);
+    void *save_arg;
 };
 
 struct alert_evaluator;
@@ -58,6 +63,10 @@ void alert_evaluator_free(struct alert_evaluator *ev);
 /* One evaluation at now_ms (unix ms) on the calling thread: the thread calls this; tests
  * and benchmarks may call it instead of starting the thread. */
 void alert_evaluator_cycle(struct alert_evaluator *ev, int64_t now_ms);
+/* Before the thread starts, on the thread that made ev: gives back a saved instance and
+ * recent-history entries (oldest first); see alert_engine_restore(). */
+int alert_evaluator_restore(struct alert_evaluator *ev, const struct alert_instance *in);
+void alert_evaluator_restore_recent(struct alert_evaluator *ev, const struct alert_event *e);
 /* Cycles run so far; any thread. */
 uint64_t alert_evaluator_cycles(const struct alert_evaluator *ev);
 /* The engine, for tests on the owning thread. */

@@ -71,6 +71,8 @@ struct api_ctx {
     int64_t start_ms;      /* unix ms when serving began */
     int64_t start_mono_ns;
     struct api_stats stats;
+struct persist;
+struct disk_reader;
     char hostname[256];
 };
 
@@ -79,6 +81,8 @@ void api_dispatch(struct api_ctx *ctx, const struct api_req *req, struct api_res
 /* True when the path needs no token (/health). */
 bool api_path_is_public(const char *path);
 
+    struct persist *persist;    /* history on disk (src/persist); NULL: memory only */
+    struct disk_reader *disk;   /* the loop's reader of it; NULL without persist */
 /* Replaces resp's body with a JSON error. */
 void api_error(struct api_resp *resp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -12,6 +12,7 @@
 #include "collect/scraper.h"
 #include "core/clock.h"
 #include "core/jsonw.h"
+#include "persist/persist_encode.h"
 #include "stream/streams.h"
 
 /* The host collectors' object with "gpu" added as one more member. Both parts come
@@ -68,6 +69,8 @@ void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
         if (st && st->data && strcmp(st->data, "degraded") == 0)
             degraded = true;
     }
+    if (persist_degraded(ctx->persist)) /* history is not being kept */
+        degraded = true;
     jw_kstr(&w, "status", degraded ? "degraded" : "ok");
     jw_kstr(&w, "version", VIGIL_VERSION);
     jw_kstr(&w, "commit", VIGIL_COMMIT);
@@ -111,6 +114,7 @@ void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
     jw_kint(&w, "interval_ms", ctx->cfg->interval_ms);
     jw_obj_end(&w);
     jw_obj_end(&w);
+    persist_encode_health(ctx->persist, &w); /* on disk: state, error, sizes, last write */
     buf_addc(&resp->body, '\n');
     if (w.err)
         api_error(resp, 500, "cannot encode health: response too large");

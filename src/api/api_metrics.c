@@ -9,6 +9,7 @@
 #include "collect/scraper.h"
 #include "core/clock.h"
 #include "encode/prom.h"
+#include "persist/persist_encode.h"
 #include "stream/streams.h"
 
 static int self_families(struct api_ctx *ctx, struct buf *b)
@@ -74,6 +75,8 @@ void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp
                      alerts->doc[ALERT_DOC_PROM].len);
     if (!rc)
         rc = self_families(ctx, &resp->body);
+    if (!rc)
+        rc = persist_encode_prom(ctx->persist, &resp->body);
     if (!rc && ctx->agents)
         rc = agents_live_encode_prom(ctx->agents, clock_real_ms(), &resp->body);
     if (!rc && ctx->streams)

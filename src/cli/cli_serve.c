@@ -21,6 +21,7 @@
 #include "api/api.h"
 #include "api/http.h"
 #include "cli/cli.h"
+#include "cli/serve_history.h"
 #include "collect/gpu_pids.h"
 #include "collect/gpu_sampler.h"
 #include "collect/logtail.h"
@@ -30,6 +31,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "persist/restore.h"
 #include "store/board.h"
 #include "store/store.h"
 #include "stream/streams.h"
@@ -107,6 +109,8 @@ static int alerting_new(struct alerting *a, const struct config *cfg, struct api
             .hostname = ctx->hostname,
             .post = ctx->streams ? post_alert : NULL,
             .post_arg = ctx->streams,
+            .save = ctx->persist ? persist_alert_save : NULL, /* history on disk */
+            .save_arg = ctx->persist,
         };
         a->ev =
             alert_evaluator_new(rules->rules, rules->n_rules, ctx->store, ctx->board, a->nt, &eo);
@@ -309,6 +313,7 @@ int cli_serve(int argc, char **argv)
     struct api_ctx ctx = {.cfg = cfg, .store = store, .board = &board};
     struct http_server *srv = NULL;
     struct alerting alerting = {0};
+    struct serve_history history = {0};
     if (!sampler || !gpu || !scraper) {
         log_error("serve", "out of memory at start-up");
         goto out;
@@ -330,6 +335,11 @@ int cli_serve(int argc, char **argv)
     board_set_wake(&board, http_server_wake, srv);
     atomic_store(&signal_server, srv);
     install_signals();
+    /* before the alerts and the agents: they save to it, and get back what it saved */
+    if (serve_history_start(&history, cfg, store, &ctx) < 0) {
+        log_error("serve", "cannot start the history writer");
+        goto out;
+    }
     if (alerting_new(&alerting, cfg, &ctx) < 0) {
         log_error("serve", "cannot set up alerts");
         goto out;
@@ -338,6 +348,7 @@ int cli_serve(int argc, char **argv)
         log_error("serve", "out of memory at start-up");
         goto out;
     }
+    serve_history_restore(&history, agents.live, alerting.ev);
     /* One evaluation before serving, so /api/v1/alerts answers from the first request. */
     alert_evaluator_cycle(alerting.ev, clock_real_ms());
     board_collect(&board);
@@ -398,6 +409,8 @@ out:
     http_server_free(srv);
     ctx.agents = NULL;
     agents_live_free(agents.live);
+    /* every producer is gone: the writer writes what is queued, then the store may go */
+    serve_history_stop(&history, &ctx);
     board_release(&board);
     store_free(store);
     free(cfg);

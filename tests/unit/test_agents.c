@@ -609,3 +609,94 @@ Test(agents, unknown_kind_is_refused)
     cr_assert_eq(agents_apply(a, &ev, T0), -VIGIL_EINVAL);
     agents_free(a);
 }
+
+/* --- persistence: the sink sees what the rings keep; restored state reads as it was ----- */
+
+struct sunk {
+    uint64_t event_seqs[8];
+    unsigned events, calls, tasks;
+    int64_t task_ts;
+    enum ingest_task_status task_status;
+};
+
+static void sunk_event(void *arg, const struct agent_event *e)
+{
+    struct sunk *s = arg;
+    s->event_seqs[s->events++ % 8] = e->seq;
+}
+
+static void sunk_call(void *arg, const struct agent_model_call *c)
+{
+    (void)c;
+    ((struct sunk *)arg)->calls++;
+}
+
+static void sunk_task(void *arg, int64_t ts, const struct ingest_task_end *te)
+{
+    struct sunk *s = arg;
+    s->tasks++;
+    s->task_ts = ts;
+    s->task_status = te->status;
+}
+
+Test(agents, the_sink_is_told_of_each_record_kept)
+{
+    struct agents *a = agents_new(NULL, T0);
+    struct sunk s = {0};
+    struct agents_sink sink = {sunk_event, sunk_call, sunk_task, &s};
+    agents_set_sink(a, &sink);
+    feed(a,
+         "{\"type\":\"event\",\"level\":\"warn\",\"message\":\"m\"}\n"
+         "{\"type\":\"model_call\",\"model\":\"x\",\"latency_ms\":5}\n"
+         "{\"type\":\"model_call\",\"model\":\"x\",\"error\":\"boom\"}\n"
+         "{\"type\":\"task_end\",\"status\":\"timeout\",\"duration_ms\":9,\"ts\":1767261601}\n"
+         "{\"type\":\"session_start\",\"session_id\":\"s\"}\n",
+         T0 + 5 * SEC);
+    /* the event, and the error event the failed model call left */
+    cr_assert_eq(s.events, 2);
+    cr_assert_eq(s.event_seqs[0], 1);
+    cr_assert_eq(s.event_seqs[1], 2);
+    cr_assert_eq(s.calls, 2);
+    cr_assert_eq(s.tasks, 1);
+    cr_assert_eq(s.task_ts, T0 + SEC);
+    cr_assert_eq(s.task_status, INGEST_TASK_TIMEOUT);
+    agents_set_sink(a, NULL);
+    feed(a, "{\"type\":\"event\",\"message\":\"m\"}\n", T0 + 6 * SEC);
+    cr_assert_eq(s.events, 2);
+    agents_free(a);
+}
+
+Test(agents, restored_rings_and_windows_read_as_before_the_restart)
+{
+    struct agents *a = agents_new(NULL, T0 + 10 * MIN);
+    for (uint64_t seq = 41; seq <= 43; seq++) {
+        struct agent_event e = {.seq = seq, .ts_ms = T0 + (int64_t)seq, .level = INGEST_ERROR_LEVEL};
+        snprintf(e.message, sizeof e.message, "before %llu", (unsigned long long)seq);
+        agents_restore_event(a, &e);
+    }
+    struct agent_model_call c = {.ts_ms = T0, .has_latency = true, .latency_ms = 100};
+    agents_restore_model_call(a, &c);
+    /* 3 successes and a timeout two hours ago, 2 failures of 1 s each a minute ago */
+    agents_restore_tasks(a, T0 - 2 * 60 * MIN, INGEST_TASK_SUCCESS, 3, 0, 0);
+    agents_restore_tasks(a, T0 - 2 * 60 * MIN, INGEST_TASK_TIMEOUT, 1, 0, 0);
+    agents_restore_tasks(a, T0 + 9 * MIN, INGEST_TASK_FAILURE, 2, 2000, 2);
+    agents_restore_errors(a, T0 + 9 * MIN, 7);
+    struct agents_figures f;
+    agents_figures(a, T0 + 10 * MIN, &f);
+    cr_assert_eq(f.tasks_completed_24h, 6);
+    cr_assert_eq(f.tasks_completed_1h, 2);
+    cr_assert_eq(f.tasks_timeouts_24h, 1);
+    cr_assert_float_eq(f.success_rate, 0.5, 1e-12);
+    cr_assert_eq(f.avg_completion_ms, 1000);
+    cr_assert_eq(f.errors_1h, 7);
+    cr_assert_eq(f.errors, 0); /* counted since this start */
+    cr_assert_eq(f.avg_latency_ms, 100);
+    /* the ring is newest first, and numbering carries on after the restored events */
+    const struct ring *r = agents_events(a);
+    cr_assert_eq(ring_len(r), 3);
+    cr_assert_eq(((const struct agent_event *)ring_at(r, 0))->seq, 43);
+    feed(a, "{\"type\":\"event\",\"message\":\"after\"}\n", T0 + 11 * MIN);
+    cr_assert_eq(((const struct agent_event *)ring_at(r, 0))->seq, 44);
+    cr_assert_str_eq(((const struct agent_event *)ring_at(r, 1))->message, "before 43");
+    agents_free(a);
+}

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alert/alert_encode.h"
@@ -357,5 +358,78 @@ Test(alert_engine, no_active_alert_means_no_alerts_family)
     cr_assert_eq(alert_encode_prom(&b, e, NULL, 0), 0);
     cr_assert_null(strstr(b.data, "vigil_alerts"), "%s", b.data);
     buf_release(&b);
+    alert_engine_free(e);
+}
+
+/* After a restart: a saved firing instance comes back firing and already notified, so the
+ * first evaluations neither change it nor tell anyone again; an instance of a '*' rule
+ * waits for its series and takes it rather than a new one. */
+Test(alert_engine, a_restored_firing_instance_is_not_notified_again)
+{
+    struct alert_rule rules[2] = {above("gpu_hot", "gpu.*.temperature", 85),
+                                  above("cpu_hot", "cpu.overall_utilization", 90)};
+    struct alert_engine_opts o = opts();
+    struct alert_engine *e = alert_engine_new(rules, 2, st, &o);
+    struct alert_instance saved;
+    alert_instance_init(&saved, "gpu_hot", "gpu.1.temperature");
+    saved.state = ALERT_FIRING;
+    saved.has_value = true;
+    saved.value = 90;
+    saved.active_since_ms = saved.changed_at_ms = T0 - 120 * SEC;
+    saved.fired_at_ms = T0 - 60 * SEC;
+    saved.starts[0] = saved.fired_at_ms;
+    saved.n_starts = 1;
+    saved.notified = ALERT_MSG_FIRING;
+    saved.notified_at_ms[0] = saved.fired_at_ms;
+    cr_assert_eq(alert_engine_restore(e, &saved), 0);
+    struct alert_instance other = saved;
+    snprintf(other.rule, sizeof other.rule, "gone"); /* a rule no longer configured */
+    cr_assert_eq(alert_engine_restore(e, &other), -VIGIL_ENOENT);
+    snprintf(other.rule, sizeof other.rule, "cpu_hot");
+    snprintf(other.series, sizeof other.series, "cpu.0.utilization"); /* not its series */
+    cr_assert_eq(alert_engine_restore(e, &other), -VIGIL_ENOENT);
+    struct alert_event past = {.rule = "gpu_hot", .series = "gpu.1.temperature",
+                               .state = ALERT_FIRING, .at_ms = saved.fired_at_ms};
+    alert_engine_restore_recent(e, &past);
+    cr_assert_eq(alert_engine_recent_count(e), 1);
+
+    unsigned before = alert_engine_count(e);
+    int g0 = series("gpu.0.temperature");
+    int g1 = series("gpu.1.temperature");
+    store_push(st, g0, T0, 50);
+    store_push(st, g1, T0, 91);
+    alert_engine_eval(e, T0);
+    /* gpu.1 took the restored instance; gpu.0 got a new one */
+    cr_assert_eq(alert_engine_count(e), before + 1);
+    const struct alert_instance *in = find(e, "gpu_hot", "gpu.1.temperature");
+    cr_assert_not_null(in);
+    cr_assert_eq(in->state, ALERT_FIRING);
+    cr_assert_eq(in->fired_at_ms, T0 - 60 * SEC);
+    const struct alert_change *ch;
+    const struct alert_note *notes;
+    cr_assert_eq(alert_engine_changes(e, &ch), 0);
+    cr_assert_eq(alert_engine_notes(e, &notes), 0);
+    /* it resolves as any other would, and that is told */
+    store_push(st, g1, T0 + SEC, 70);
+    alert_engine_eval(e, T0 + SEC);
+    cr_assert_eq(find(e, "gpu_hot", "gpu.1.temperature")->state, ALERT_RESOLVED);
+    cr_assert_eq(alert_engine_notes(e, &notes), 1);
+    cr_assert_eq(notes[0].msg, ALERT_MSG_RESOLVED);
+    alert_engine_free(e);
+}
+
+Test(alert_engine, a_restored_instance_of_a_rule_on_one_name_is_its_own)
+{
+    struct alert_rule r = above("cpu_hot", "cpu.overall_utilization", 90);
+    struct alert_engine_opts o = opts();
+    struct alert_engine *e = alert_engine_new(&r, 1, st, &o);
+    struct alert_instance saved;
+    alert_instance_init(&saved, "cpu_hot", "cpu.overall_utilization");
+    saved.state = ALERT_PENDING;
+    saved.active_since_ms = T0 - 5 * SEC;
+    cr_assert_eq(alert_engine_restore(e, &saved), 0);
+    cr_assert_eq(alert_engine_count(e), 1);
+    cr_assert_eq(alert_engine_instance(e, 0)->state, ALERT_PENDING);
+    cr_assert_eq(alert_engine_instance(e, 0)->active_since_ms, T0 - 5 * SEC);
     alert_engine_free(e);
 }

@@ -1058,3 +1058,38 @@ Test(config_logfile, a_path_is_required_and_names_are_checked)
     cr_expect_str_eq(err, "t.ini:33: too many [logfile] sections (at most 16)");
     cr_expect_eq(c.logfiles.n, 0);
 }
+
+/* [history]: what goes to disk and for how long. */
+Test(config, history_on_disk)
+{
+    struct config c;
+    char err[CONFIG_ERR_MAX];
+    config_defaults(&c);
+    cr_assert(c.persist);
+    cr_assert_eq(c.rollup_ms, 60 * 1000LL);
+    cr_assert_eq(c.retention_ms, 7 * 24 * 3600 * 1000LL);
+    cr_assert_eq(c.events_retention_ms, 7 * 24 * 3600 * 1000LL);
+    cr_assert_eq(c.tasks_retention_ms, 7 * 24 * 3600 * 1000LL);
+    const char *text = "[history]\npersist = false\nrollup_interval = 2s\nretention = 30d\n"
+                       "events_retention = 2d\ntasks_retention = 1d\n";
+    cr_assert_eq(config_load_string(&c, text, "f", err, sizeof err), 0, "%s", err);
+    cr_assert_not(c.persist);
+    cr_assert_eq(c.rollup_ms, 2000);
+    cr_assert_eq(c.retention_ms, 30 * 24 * 3600 * 1000LL);
+    cr_assert_eq(c.events_retention_ms, 2 * 24 * 3600 * 1000LL);
+    cr_assert_eq(c.tasks_retention_ms, 24 * 3600 * 1000LL);
+    cr_assert_eq(config_validate(&c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_apply_flag(&c, "persist", "true", err, sizeof err), 0, "%s", err);
+    cr_assert(c.persist);
+    /* the task figures look back 24 h: less is refused */
+    cr_assert_lt(config_load_string(&c, "[history]\ntasks_retention = 2h\n", "f", err, sizeof err),
+                 0);
+    cr_assert_lt(config_load_string(&c, "[history]\nrollup_interval = 500ms\n", "f", err,
+                                    sizeof err),
+                 0);
+    cr_assert_eq(config_load_string(&c, "[history]\nrollup_interval = 1500ms\n", "f", err,
+                                    sizeof err),
+                 0);
+    cr_assert_lt(config_validate(&c, err, sizeof err), 0);
+    cr_assert(strstr(err, "whole seconds"), "%s", err);
+}

@@ -2,7 +2,9 @@
 // The binary comes from VIGIL_BIN (the Makefile sets it to the sanitizer build under test).
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -96,13 +98,21 @@ export class Vigil {
   }
 }
 
+// Each daemon keeps its history on disk in a temp directory of its own, removed when it
+// exits, unless the test names one (--data-dir, VIGIL_DATA_DIR) to keep across restarts.
 export async function startVigil({ args = [], env = {}, token } = {}) {
   const full = ['serve', '--listen', '127.0.0.1:0', ...args];
   if (token) full.push('--token', token);
+  let ownDir = null;
+  if (!args.some((a) => a.startsWith('--data-dir')) && !env.VIGIL_DATA_DIR) {
+    ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-data-'));
+    full.push('--data-dir', ownDir);
+  }
   const proc = spawn(bin, full, {
-    env: { ...process.env, VIGIL_CONFIG: '', ...env },
+    env: { ...process.env, VIGIL_CONFIG: '', VIGIL_DATA_DIR: '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  if (ownDir) proc.on('exit', () => fs.rmSync(ownDir, { recursive: true, force: true }));
   const v = new Vigil(proc);
   const m = await v.waitLog(/listening on http:\/\/[^:]+:(\d+)\//);
   v.port = Number(m[1]);
