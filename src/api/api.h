@@ -60,6 +60,8 @@ struct api_stats {
 struct streams;
 struct stream_client;
 struct agents_live;
+struct persist;
+struct disk_reader;
 
 /* Everything a handler may read. Owned by the daemon; the loop thread alone uses it. */
 struct api_ctx {
@@ -68,11 +70,11 @@ struct api_ctx {
     struct board *board;
     struct streams *streams;  /* live notifications (GET /ws, GET /api/v1/stream) */
     struct agents_live *agents; /* agent telemetry (src/agents/live.h); NULL: not served */
+    struct persist *persist;    /* history on disk (src/persist); NULL: memory only */
+    struct disk_reader *disk;   /* the loop's reader of it; NULL without persist */
     int64_t start_ms;      /* unix ms when serving began */
     int64_t start_mono_ns;
     struct api_stats stats;
-struct persist;
-struct disk_reader;
     char hostname[256];
 };
 
@@ -81,8 +83,6 @@ void api_dispatch(struct api_ctx *ctx, const struct api_req *req, struct api_res
 /* True when the path needs no token (/health). */
 bool api_path_is_public(const char *path);
 
-    struct persist *persist;    /* history on disk (src/persist); NULL: memory only */
-    struct disk_reader *disk;   /* the loop's reader of it; NULL without persist */
 /* Replaces resp's body with a JSON error. */
 void api_error(struct api_resp *resp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -112,9 +112,9 @@ void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
     jw_kuint(&w, "bytes", store_bytes(ctx->store));
     jw_kint(&w, "window_s", ctx->cfg->history_ms / 1000);
     jw_kint(&w, "interval_ms", ctx->cfg->interval_ms);
-    jw_obj_end(&w);
-    jw_obj_end(&w);
     persist_encode_health(ctx->persist, &w); /* on disk: state, error, sizes, last write */
+    jw_obj_end(&w);
+    jw_obj_end(&w);
     buf_addc(&resp->body, '\n');
     if (w.err)
         api_error(resp, 500, "cannot encode health: response too large");

@@ -62,7 +62,6 @@ static const struct opt history_opts[] = {
      "history kept in memory, at least one interval"},
     {"max_series", "VIGIL_MAX_SERIES", "max-series", OPT_UINT, FIELD(max_series), 0, 1, 1 << 20,
      "4096", "most series kept in memory"},
-};
     {"persist", "VIGIL_PERSIST", "persist", OPT_BOOL, FIELD(persist), 0, 0, 0, "true",
      "keep history on disk, in data_dir/vigil.db (--persist=false: memory only)"},
     {"rollup_interval", "VIGIL_ROLLUP_INTERVAL", "rollup-interval", OPT_DURATION,
@@ -76,6 +75,7 @@ static const struct opt history_opts[] = {
     {"tasks_retention", "VIGIL_TASKS_RETENTION", "tasks-retention", OPT_DURATION,
      FIELD(tasks_retention_ms), 0, DAY, 3660 * DAY, "7d",
      "how long task outcomes stay on disk (at least the 24 h of the task figures)"},
+};
 
 static const struct opt stream_opts[] = {
     {"ping_interval", "VIGIL_PING_INTERVAL", "ping-interval", OPT_DURATION,
@@ -660,12 +660,12 @@ int config_validate(const struct config *c, char *err, size_t errlen)
                        CONFIG_MAX_HISTORY_SAMPLES);
         return -VIGIL_ERANGE;
     }
-    int rc = target_conf_validate(&c->targets, c->config_path, err, errlen);
-    return rc ? rc : logfile_conf_validate(&c->logfiles, c->config_path, err, errlen);
     if (c->rollup_ms % SECOND) {
         config_err_set(err, errlen, "rollup_interval must be whole seconds");
         return -VIGIL_EINVAL;
     }
+    int rc = target_conf_validate(&c->targets, c->config_path, err, errlen);
+    return rc ? rc : logfile_conf_validate(&c->logfiles, c->config_path, err, errlen);
 }
 
 /* --- printing -------------------------------------------------------------------------- */

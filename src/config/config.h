@@ -49,12 +49,12 @@ struct config {
     /* [history] */
     int64_t history_ms; /* the in-memory window */
     unsigned max_series;
-
     bool persist;                /* history on disk (src/persist) */
     int64_t rollup_ms;           /* the rollup period on disk */
     int64_t retention_ms;        /* rollups */
     int64_t events_retention_ms; /* agent events, model calls, alert history */
     int64_t tasks_retention_ms;  /* task outcomes */
+
     /* [alert "NAME"], [notify "NAME"]: as written, checked by src/alert/rules.c */
     struct alert_conf alerts;
 
