@@ -143,8 +143,10 @@ void streams_free(struct streams *st)
 {
     if (!st)
         return;
-    while (st->clients)
-        streams_client_close(st->clients);
+    for (struct stream_client *c = st->clients, *next; c; c = next) {
+        next = c->next;
+        streams_client_close(c);
+    }
     for (unsigned i = 0; i < st->n_chans; i++) {
         frame_unref(st->chans[i].last_ws);
         frame_unref(st->chans[i].last_sse);
@@ -218,15 +220,11 @@ static bool shape_match(const char *s)
         int i = 0;
         for (; i < 3 && shapes[k][i] && ok; i++) {
             size_t n = part_len(p);
-            if (!name_part_ok(p, n))
-                ok = false;
-            else if (shapes[k][i][0] && !(n == 1 && p[0] == '*') &&
-                     (strlen(shapes[k][i]) != n || memcmp(shapes[k][i], p, n) != 0))
-                ok = false;
-            else if (p[n] == '/' && (i == 2 || !shapes[k][i + 1]))
-                ok = false; /* more parts than the shape has */
-            else if (!p[n] && i < 2 && shapes[k][i + 1])
-                ok = false; /* fewer */
+            bool fixed = shapes[k][i][0] != '\0' && !(n == 1 && p[0] == '*');
+            bool more = i < 2 && shapes[k][i + 1];
+            ok = name_part_ok(p, n) &&
+                 !(fixed && (strlen(shapes[k][i]) != n || memcmp(shapes[k][i], p, n) != 0)) &&
+                 (p[n] == '/') == more; /* as many parts as the shape, no more, no fewer */
             p += n + (p[n] == '/');
         }
         if (ok)
@@ -346,7 +344,7 @@ struct stream_client *streams_client_open(struct streams *st, enum stream_kind k
         return NULL;
     c->subs =
         vigil_calloc(st->lim.max_subscriptions ? st->lim.max_subscriptions : 1, sizeof *c->subs);
-    c->q = vigil_calloc(st->lim.queue_frames ? st->lim.queue_frames : 1, sizeof *c->q);
+    c->q = vigil_calloc(st->lim.queue_frames ? st->lim.queue_frames : 1, sizeof(struct frame *));
     if (!c->subs || !c->q) {
         free(c->subs);
         free(c->q);
