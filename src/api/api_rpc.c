@@ -34,7 +34,7 @@ static const struct {
 static int params_query(const struct api_req *req, const char *name, char *out, size_t outlen)
 {
     json_t *params = req->transport;
-    json_t *v = params && json_is_object(params) ? json_object_get(params, name) : NULL;
+    json_t *v = json_is_object(params) ? json_object_get(params, name) : NULL;
     if (!v)
         return -1;
     int n;
@@ -101,7 +101,7 @@ static void read_method(struct api_ctx *ctx, const char *path, const struct rpc_
 static int channel_list(const struct rpc_request *r, const char **names, unsigned max,
                         const char **why)
 {
-    json_t *list = r->params && json_is_object(r->params)
+    json_t *list = json_is_object(r->params)
                        ? json_object_get(r->params, "channels")
                        : r->params;
     unsigned n = 0;
