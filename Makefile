@@ -41,7 +41,7 @@ LDFLAGS += $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -ldl -lm
 
 LIB_SRC  := $(sort $(filter-out src/main.c,$(shell find src -name '*.c')))
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o
 MAIN_OBJ := $(B)/obj/src/main.o
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -79,6 +79,22 @@ $(B)/libvigil.a: $(LIB_OBJ)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The dashboard: web/ and uPlot (from the lockfile) become a C source compiled into the
+# binary (scripts/embed-web.sh); nothing is read from disk at run time.
+WEB_SRC := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
+UPLOT   := node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css
+
+%/gen/web_assets.c: scripts/embed-web.sh $(WEB_SRC) $(UPLOT)
+	sh scripts/embed-web.sh $@ $(WEB_SRC) $(UPLOT)
+
+$(B)/obj/gen/web_assets.o: $(B)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(UPLOT):
+	@command -v npm >/dev/null 2>&1 || { echo "uPlot is missing and npm is not installed: run 'make deps'"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
 
 $(B)/tests/%: tests/unit/%.c $(UNIT_HELPER_OBJ) $(B)/libvigil.a
 	@mkdir -p $(dir $@)
@@ -147,11 +163,15 @@ FUZZ_CC := clang
 FUZZ_SAN := address,undefined
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) -fno-omit-frame-pointer \
 	-DVIGIL_VERSION='"$(VERSION)"' -DVIGIL_COMMIT='"fuzz"' -MMD -MP
-FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/web_assets.o
 
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+
+build/fuzz/obj/gen/web_assets.o: build/fuzz/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 build/fuzz/libvigil.a: $(FUZZ_OBJ)
 	@rm -f $@

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "core/jsonw.h"
 
 struct route {
@@ -28,16 +29,32 @@ static const struct route routes[] = {
     {"/api/v1/agents", HTTP_GET | HTTP_HEAD, api_agents, false},
     {"/api/v1/events", HTTP_GET | HTTP_HEAD, api_events, false},
     {"/api/v1/requests", HTTP_GET | HTTP_HEAD, api_requests, false},
+    {"/api/v1/info", HTTP_GET | HTTP_HEAD, api_info, false},
     {"/metrics", HTTP_GET | HTTP_HEAD, api_metrics, false},
-    {"/", HTTP_GET | HTTP_HEAD, api_index, false},
+    /* The dashboard's page and files hold no data (what they show comes from the API,
+     * which needs the token), so a browser can load them before it has the token. */
+    {"/", HTTP_GET | HTTP_HEAD, api_asset, true},
+    {"/assets/*", HTTP_GET | HTTP_HEAD, api_asset, true},
 };
 
+/* A path ending in '*' matches every path with that prefix. */
 static const struct route *find(const char *path)
 {
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-        if (strcmp(routes[i].path, path) == 0)
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const char *p = routes[i].path;
+        size_t n = strlen(p);
+        if (p[n - 1] == '*' ? strncmp(p, path, n - 1) == 0 : strcmp(p, path) == 0)
             return &routes[i];
+    }
     return NULL;
+}
+
+void api_encode_routes(struct jsonw *w)
+{
+    jw_arr_begin(w);
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        jw_str(w, routes[i].path);
+    jw_arr_end(w);
 }
 
 bool api_path_is_public(const char *path)
@@ -94,4 +111,14 @@ void api_json_ok(struct api_resp *resp)
 {
     resp->status = 200;
     resp->content_type = "application/json";
+}
+
+int api_resp_header(struct api_resp *resp, const char *name, const char *value)
+{
+    if (resp->n_headers >= API_RESP_HEADERS)
+        return -VIGIL_EFULL;
+    resp->headers[resp->n_headers].name = name;
+    resp->headers[resp->n_headers].value = value;
+    resp->n_headers++;
+    return 0;
 }

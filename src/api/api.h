@@ -38,7 +38,11 @@ struct api_req {
     const char *body; /* POST body, not NUL-terminated; NULL when none */
     size_t body_len;
     const char *content_type; /* "" when absent */
+    const char *if_none_match;   /* the header's value; NULL or "" when absent */
+    const char *accept_encoding; /* likewise */
 };
+
+#define API_RESP_HEADERS 6
 
 struct api_resp {
     int status;
@@ -46,6 +50,13 @@ struct api_resp {
     const char *allow;        /* for 405: the methods allowed, or NULL */
     bool close;               /* close the connection after this response */
     struct buf body;          /* owned by the transport, reused across requests */
+    const char *cache_control; /* NULL: "no-store" */
+    /* More headers (ETag, Content-Encoding...): names lower-case with their colon
+     * ("etag:"), values borrowed until the response is written (static strings). */
+    struct {
+        const char *name, *value;
+    } headers[API_RESP_HEADERS];
+    unsigned n_headers;
 };
 
 /* What the daemon counts about its clients; the loop alone writes these. */
@@ -91,6 +102,13 @@ void api_json_ok(struct api_resp *resp);
 /* Parses a time argument: unix ms, ISO-8601, "now", or relative to now ("-15m",
  * "now-1h"). 0 or -VIGIL_EINVAL. */
 int api_parse_time(const char *s, int64_t now, int64_t *out);
+/* Adds a header (both strings borrowed, see struct api_resp); -VIGIL_EFULL when there is
+ * no room left. */
+int api_resp_header(struct api_resp *resp, const char *name, const char *value);
+/* Writes the route table's paths as a JSON array, so clients (the dashboard) know which
+ * endpoints this daemon serves before asking. */
+struct jsonw;
+void api_encode_routes(struct jsonw *w);
 
 /* Handlers, one file per endpoint family. Each returns nothing: it fills resp. */
 void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
@@ -110,7 +128,11 @@ void api_requests(struct api_ctx *ctx, const struct api_req *req, struct api_res
  * "timestamp_ms"}, from the scraper's snap in slot. */
 void api_target_list(struct api_ctx *ctx, enum board_slot slot, const char *key,
                      struct api_resp *resp);
-void api_index(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+/* GET /api/v1/info: the host's name, version, collection interval and how far back
+ * history reaches, and the endpoints served. */
+void api_info(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+/* GET / and GET /assets/<name>: the dashboard, compiled into the binary (api_assets.c). */
+void api_asset(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 
 /* GET /ws: answers one JSON-RPC message (a request or a batch) from a stream client; the
  * answer is queued on the client. */

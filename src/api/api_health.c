@@ -74,6 +74,8 @@ void api_health(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
     jw_kstr(&w, "status", degraded ? "degraded" : "ok");
     jw_kstr(&w, "version", VIGIL_VERSION);
     jw_kstr(&w, "commit", VIGIL_COMMIT);
+    /* Whether the other endpoints want a bearer token (the dashboard asks for one first). */
+    jw_kbool(&w, "token_required", ctx->cfg->token[0] != '\0');
     jw_kdouble(&w, "uptime", (double)(clock_mono_ns() - ctx->start_mono_ns) / 1e9);
     jw_kstr(&w, "started_at", clock_iso8601(ctx->start_ms, iso, sizeof iso));
     jw_kstr(&w, "timestamp", clock_iso8601(now, iso, sizeof iso));

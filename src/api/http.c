@@ -170,22 +170,27 @@ static bool authorised(struct http_server *srv, struct lws *wsi, const char *pat
 
 static int write_headers(struct lws *wsi, struct conn *c)
 {
-    unsigned char hdr[LWS_PRE + 1024];
+    unsigned char hdr[LWS_PRE + 2048];
     unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
     const struct api_resp *r = &c->resp;
     if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->content_type, r->body.len, &p,
                                     end))
         return -1;
-    static const struct {
+    const struct {
         const char *name, *value;
     } fixed[] = {
-        {"cache-control:", "no-store"},
+        {"cache-control:", r->cache_control ? r->cache_control : "no-store"},
         {"x-content-type-options:", "nosniff"},
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)fixed[i].name,
                                         (const unsigned char *)fixed[i].value,
                                         (int)strlen(fixed[i].value), &p, end))
+            return -1;
+    for (unsigned i = 0; i < r->n_headers && i < API_RESP_HEADERS; i++)
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)r->headers[i].name,
+                                        (const unsigned char *)r->headers[i].value,
+                                        (int)strlen(r->headers[i].value), &p, end))
             return -1;
     if (r->allow && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
                                                 (const unsigned char *)r->allow,
@@ -236,6 +241,8 @@ static void prepare(struct conn *c)
     c->resp.content_type = "application/json";
     c->resp.allow = NULL;
     c->resp.close = false;
+    c->resp.cache_control = NULL;
+    c->resp.n_headers = 0;
 }
 
 /* ---- Server-Sent Events ---------------------------------------------------------------- */
@@ -450,6 +457,13 @@ static const struct stream_transport transport = {stream_want_write, stream_kill
 
 static int dispatch(struct http_server *srv, struct lws *wsi, struct conn *c)
 {
+    /* The two request headers a handler may want (the dashboard's files: revalidation and
+     * gzip); "" when absent or longer than these. */
+    char inm[256] = "", accept_enc[256] = "";
+    if (lws_hdr_copy(wsi, inm, sizeof inm, WSI_TOKEN_HTTP_IF_NONE_MATCH) < 0)
+        inm[0] = '\0';
+    if (lws_hdr_copy(wsi, accept_enc, sizeof accept_enc, WSI_TOKEN_HTTP_ACCEPT_ENCODING) < 0)
+        accept_enc[0] = '\0';
     struct api_req req = {
         .method = c->method,
         .path = c->path,
@@ -458,6 +472,8 @@ static int dispatch(struct http_server *srv, struct lws *wsi, struct conn *c)
         .body = c->body_in.data,
         .body_len = c->body_in.len,
         .content_type = c->content_type,
+        .if_none_match = inm,
+        .accept_encoding = accept_enc,
     };
     /* libwebsockets also reports the end of an empty body (Content-Length: 0) that was
      * dispatched when its headers came; one request gets one response */

@@ -569,6 +569,32 @@ static const char *status_of(const struct target_result *const *ts, unsigned n)
     return "ok";
 }
 
+/* The live channels: inference/<name> for each inference target (its object, as in the
+ * list), and cluster with the whole list (status endpoints are few). */
+static int add_channels(struct snap *snap, const struct target_result *const *ts, unsigned n,
+                        bool cluster)
+{
+    if (cluster) {
+        const struct buf *list = &snap->doc[INFERENCE_DOC_TARGETS];
+        struct buf *b = snap_add_channel(snap, "cluster");
+        return b ? buf_add(b, list->data, list->len) : -VIGIL_ENOMEM;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        char name[SNAP_CHANNEL_NAME];
+        if (snprintf(name, sizeof name, "inference/%s", ts[i]->name) >= (int)sizeof name)
+            continue; /* a name too long for a channel: in the list only */
+        struct buf *b = snap_add_channel(snap, name);
+        if (!b)
+            return -VIGIL_ENOMEM;
+        struct jsonw w;
+        jw_init(&w, b);
+        target_encode_inference(ts[i], &w);
+        if (w.err)
+            return w.err;
+    }
+    return 0;
+}
+
 static struct snap *encode(struct scraper *s, bool cluster)
 {
     enum board_slot slot = cluster ? BOARD_CLUSTER : BOARD_INFERENCE;
@@ -590,6 +616,8 @@ static struct snap *encode(struct scraper *s, bool cluster)
     }
     jw_arr_end(&w);
     int err = w.err;
+    if (!err)
+        err = add_channels(snap, ts, n, cluster);
     if (!err)
         err = cluster ? target_prom_cluster(ts, n, &snap->doc[CLUSTER_DOC_PROM])
                       : target_prom_inference(ts, n, &snap->doc[INFERENCE_DOC_PROM]);

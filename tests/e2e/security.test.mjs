@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { startVigil, runVigil } from './lib/vigil.mjs';
 
-test('a token protects every endpoint but /health', async () => {
+test('a token protects every endpoint but /health and the dashboard\'s files', async () => {
   const v = await startVigil({ token: 's3cret-token' });
   try {
-    for (const p of ['/api/v1/system', '/api/v1/history?series=cpu.overall_utilization', '/api/v1/series', '/metrics', '/']) {
+    for (const p of ['/api/v1/system', '/api/v1/history?series=cpu.overall_utilization', '/api/v1/series', '/metrics', '/api/v1/info']) {
       const none = await fetch(v.url(p));
       assert.equal(none.status, 401, p);
       assert.match(none.headers.get('www-authenticate'), /^Bearer/);
@@ -21,6 +21,9 @@ test('a token protects every endpoint but /health', async () => {
       assert.equal(right.status, 200, p);
     }
     assert.equal((await fetch(v.url('/health'))).status, 200);
+    // The page holds no data: a browser loads it first, then sends the token to the API.
+    assert.equal((await fetch(v.url('/'))).status, 200);
+    assert.equal((await fetch(v.url('/assets/app.js'))).status, 200);
   } finally {
     assert.equal(await v.stop(), 0, v.stderr);
   }

@@ -100,7 +100,7 @@ export class Vigil {
 
 // Each daemon keeps its history on disk in a temp directory of its own, removed when it
 // exits, unless the test names one (--data-dir, VIGIL_DATA_DIR) to keep across restarts.
-export async function startVigil({ args = [], env = {}, token } = {}) {
+export async function startVigil({ args = [], env = {}, token, cwd } = {}) {
   const full = ['serve', '--listen', '127.0.0.1:0', ...args];
   if (token) full.push('--token', token);
   let ownDir = null;
@@ -109,6 +109,7 @@ export async function startVigil({ args = [], env = {}, token } = {}) {
     full.push('--data-dir', ownDir);
   }
   const proc = spawn(bin, full, {
+    cwd,
     env: { ...process.env, VIGIL_CONFIG: '', VIGIL_DATA_DIR: '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
