@@ -77,6 +77,11 @@ if command -v node >/dev/null 2>&1; then
     say "$( (ulimit -n 8192 2>/dev/null; VIGIL_BIN=$PWD/$B/vigil node bench/bench_ws.mjs) )"
 fi
 
+# 6. The dashboard in Debian's Chromium: first live figure, embedded size, heap over an hour.
+if command -v node >/dev/null 2>&1 && [ -x /usr/bin/chromium ]; then
+    say "$(VIGIL_BIN=$PWD/$B/vigil VIGIL_FAKES=$PWD/$B/fakes node bench/bench_dashboard.mjs)"
+fi
+
 for extra in $B/bench/bench_*; do
     case "$extra" in */bench_cycle) continue ;; esac
     [ -x "$extra" ] && say "$($extra)"

@@ -509,7 +509,14 @@ async function boot() {
     onConnected: () => ready.then(refresh).catch(() => {}),
     poll,
   });
-  app.live.start();
+  // ?transport=none: documents once, no live connection (the benchmark feeds the page
+  // itself through window.vigil.feed).
+  if (mode === 'none') {
+    showState('disconnected', 'no live connection (transport=none)');
+    ready.then(refresh).catch(() => {});
+  } else {
+    app.live.start();
+  }
   try {
     await ready;
   } catch (e) {

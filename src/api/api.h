@@ -38,8 +38,9 @@ struct api_req {
     const char *body; /* POST body, not NUL-terminated; NULL when none */
     size_t body_len;
     const char *content_type; /* "" when absent */
-    const char *if_none_match;   /* the header's value; NULL or "" when absent */
-    const char *accept_encoding; /* likewise */
+    /* These two headers' values (the dashboard's files); NULL or "" when absent. */
+    const char *if_none_match;
+    const char *accept_encoding;
 };
 
 #define API_RESP_HEADERS 6
@@ -50,7 +51,8 @@ struct api_resp {
     const char *allow;        /* for 405: the methods allowed, or NULL */
     bool close;               /* close the connection after this response */
     struct buf body;          /* owned by the transport, reused across requests */
-    const char *cache_control; /* NULL: "no-store" */
+    /* NULL: "no-store" */
+    const char *cache_control;
     /* More headers (ETag, Content-Encoding...): names lower-case with their colon
      * ("etag:"), values borrowed until the response is written (static strings). */
     struct {
