@@ -92,7 +92,9 @@ $(B)/obj/gen/web_assets.o: $(B)/gen/web_assets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(UPLOT):
+# One npm ci for both files, even with -j.
+node_modules/uplot/dist/uPlot.min.css: | node_modules/uplot/dist/uPlot.iife.min.js
+node_modules/uplot/dist/uPlot.iife.min.js:
 	@command -v npm >/dev/null 2>&1 || { echo "uPlot is missing and npm is not installed: run 'make deps'"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 

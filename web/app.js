@@ -108,7 +108,8 @@ function makeCharts() {
   app.charts.cpu = new SeriesChart(el('chart-cpu'), {
     height: 240,
     windowSec: app.rangeSec,
-    legend: true,
+    // A legend of 16 cores is still readable; beyond, the header says how many.
+    legend: (keys) => keys.length <= 16,
     scales: { pct: { range: [0, 100] } },
     axes: [{ scale: 'pct', fmt: (x) => `${x}%` }],
     series: (key) => {

@@ -129,7 +129,7 @@ export const chartsAvailable = () => typeof window.uPlot === 'function';
 
 // spec: height, windowSec, step, scales (uPlot scales besides x), axes (the y axes, uPlot
 // options with `fmt` for the tick labels), series(key) -> {label, scale, stroke, dash,
-// fmt}, order(keys) -> keys in the order to draw, legend (bool).
+// fmt}, order(keys) -> keys in the order to draw, legend (bool, or keys -> bool).
 export class SeriesChart {
   constructor(el, spec) {
     this.el = el;
@@ -226,7 +226,7 @@ export class SeriesChart {
       width: Math.max(200, this.el.clientWidth),
       height: this.spec.height,
       cursor: { drag: { x: false, y: false } },
-      legend: { show: this.spec.legend !== false, live: false },
+      legend: { show: typeof this.spec.legend === 'function' ? this.spec.legend(keys) : this.spec.legend !== false, live: false },
       scales: {
         x: { time: true, range: (u, lo, hi) => [Math.max(hi, serverNow() / 1000) - this.windowSec, Math.max(hi, serverNow() / 1000)] },
         ...this.spec.scales,

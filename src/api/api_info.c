@@ -17,8 +17,11 @@ void api_info(struct api_ctx *ctx, const struct api_req *req, struct api_resp *r
     jw_kstr(&w, "version", VIGIL_VERSION);
     jw_kstr(&w, "commit", VIGIL_COMMIT);
     jw_kint(&w, "interval_ms", ctx->cfg->interval_ms);
-    /* The in-memory window; history kept on disk will reach further. */
-    jw_kint(&w, "history_s", ctx->cfg->history_ms / 1000);
+    /* The in-memory window, or the rollups' retention when history is kept on disk. */
+    int64_t reach = ctx->cfg->history_ms;
+    if (ctx->persist && ctx->cfg->retention_ms > reach)
+        reach = ctx->cfg->retention_ms;
+    jw_kint(&w, "history_s", reach / 1000);
     jw_key(&w, "endpoints");
     api_encode_routes(&w);
     jw_kstr(&w, "timestamp", clock_iso8601(now, iso, sizeof iso));
