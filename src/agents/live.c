@@ -22,12 +22,12 @@
 #include "encode/prom.h"
 #include "stream/streams.h"
 
-#define PAYLOAD_MAX (8u << 20)
-#define SERIES_UNSET (-1)
-#define SERIES_FAILED (-2)
+#define PAYLOAD_MAX    (8u << 20)
+#define SERIES_UNSET   (-1)
+#define SERIES_FAILED  (-2)
 #define PERF_ACTIVE_MS 1000 /* perf/<project> while its run is running */
-#define PERF_IDLE_MS 3000   /* while paused, stopped or stale */
-#define PERF_SLACK_MS 100   /* a tick a little early still counts as a second */
+#define PERF_IDLE_MS   3000 /* while paused, stopped or stale */
+#define PERF_SLACK_MS  100  /* a tick a little early still counts as a second */
 
 /* The agents.<figure> series, in the order of series_value(). */
 static const struct {
@@ -208,8 +208,12 @@ static void applied(struct agents_live *l, size_t n)
 static bool content_type_ok(const char *ct)
 {
     static const char *const ok[] = {
-        "application/json",   "application/x-ndjson", "application/ndjson",
-        "application/jsonl",  "application/x-jsonlines", "text/plain",
+        "application/json",
+        "application/x-ndjson",
+        "application/ndjson",
+        "application/jsonl",
+        "application/x-jsonlines",
+        "text/plain",
         "application/x-www-form-urlencoded",
     };
     if (!ct || !ct[0])
@@ -252,8 +256,10 @@ int agents_live_ingest(struct agents_live *l, const char *body, size_t len,
             if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
                 *p = '?';
         l->bodies_refused++;
-        refusal(w, 415, "unsupported content type '%s' (use application/json or "
-                        "application/x-ndjson)", shown);
+        refusal(w, 415,
+                "unsupported content type '%s' (use application/json or "
+                "application/x-ndjson)",
+                shown);
         return 415;
     }
     const char *ct = ndjson_alias(content_type) ? "application/x-ndjson" : content_type;
@@ -309,8 +315,7 @@ void agents_live_drain(struct agents_live *l, int64_t now_ms)
                 count_line(l, r.file, false, why);
                 continue;
             }
-            int rc = ingest_decode_lines(&l->batch, &l->lim, r.text, r.len, (size_t)r.line,
-                                         now_ms);
+            int rc = ingest_decode_lines(&l->batch, &l->lim, r.text, r.len, (size_t)r.line, now_ms);
             if (rc < 0) {
                 count_line(l, r.file, false, l->batch.error);
                 continue;
@@ -330,24 +335,59 @@ void agents_live_drain(struct agents_live *l, int64_t now_ms)
 static bool series_value(const struct agents_figures *f, size_t i, double *v)
 {
     switch (i) {
-    case 0: *v = f->active_sessions; return true;
-    case 1: *v = f->oldest_session_age_s; return f->has_oldest_session;
-    case 2: *v = (double)f->queue_depth; return f->has_queue_depth;
-    case 3: *v = f->active_requests; return true;
-    case 4: *v = (double)f->messages_processed; return true;
-    case 5: *v = (double)f->errors; return true;
-    case 6: *v = (double)f->errors_1h; return true;
-    case 7: *v = f->tokens_per_sec; return true;
-    case 8: *v = f->error_rate; return f->has_error_rate;
-    case 9: *v = (double)f->model_calls_total; return true;
-    case 10: *v = f->avg_latency_ms; return f->has_avg_latency;
-    case 11: *v = f->model_error_rate; return f->has_model_error_rate;
-    case 12: *v = (double)f->tasks_completed_1h; return true;
-    case 13: *v = (double)f->tasks_completed_24h; return true;
-    case 14: *v = f->success_rate; return f->has_success_rate;
-    case 15: *v = f->avg_completion_ms; return f->has_avg_completion;
-    case 16: *v = (double)f->tasks_timeouts_24h; return true;
-    default: return false;
+    case 0:
+        *v = f->active_sessions;
+        return true;
+    case 1:
+        *v = f->oldest_session_age_s;
+        return f->has_oldest_session;
+    case 2:
+        *v = (double)f->queue_depth;
+        return f->has_queue_depth;
+    case 3:
+        *v = f->active_requests;
+        return true;
+    case 4:
+        *v = (double)f->messages_processed;
+        return true;
+    case 5:
+        *v = (double)f->errors;
+        return true;
+    case 6:
+        *v = (double)f->errors_1h;
+        return true;
+    case 7:
+        *v = f->tokens_per_sec;
+        return true;
+    case 8:
+        *v = f->error_rate;
+        return f->has_error_rate;
+    case 9:
+        *v = (double)f->model_calls_total;
+        return true;
+    case 10:
+        *v = f->avg_latency_ms;
+        return f->has_avg_latency;
+    case 11:
+        *v = f->model_error_rate;
+        return f->has_model_error_rate;
+    case 12:
+        *v = (double)f->tasks_completed_1h;
+        return true;
+    case 13:
+        *v = (double)f->tasks_completed_24h;
+        return true;
+    case 14:
+        *v = f->success_rate;
+        return f->has_success_rate;
+    case 15:
+        *v = f->avg_completion_ms;
+        return f->has_avg_completion;
+    case 16:
+        *v = (double)f->tasks_timeouts_24h;
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -360,8 +400,8 @@ static void push_series(struct agents_live *l, const struct agents_figures *f, i
         if (!series_value(f, i, &v) || l->ids[i] == SERIES_FAILED)
             continue;
         if (l->ids[i] == SERIES_UNSET) {
-            int id = store_series(l->store, series[i].name, series[i].unit, series[i].help,
-                                  l->slots);
+            int id =
+                store_series(l->store, series[i].name, series[i].unit, series[i].help, l->slots);
             if (id == -VIGIL_EFULL)
                 log_warn("agents", "history is full at its series limit: '%s' is not kept",
                          series[i].name);
@@ -425,11 +465,10 @@ static bool moved(uint64_t a, uint64_t b)
 static bool perf_changed(const struct perf_print *a, const struct perf_print *b)
 {
     if (a->status != b->status || a->pid != b->pid || a->started != b->started ||
-        strcmp(a->run_id, b->run_id) != 0 || a->has_cur != b->has_cur ||
-        a->has_tot != b->has_tot || a->cur != b->cur || a->tot != b->tot ||
-        a->stale != b->stale || a->usage != b->usage || a->has_cpu != b->has_cpu ||
-        a->has_mem != b->has_mem || a->gpu != b->gpu || a->has_gpu_pct != b->has_gpu_pct ||
-        a->has_vram != b->has_vram)
+        strcmp(a->run_id, b->run_id) != 0 || a->has_cur != b->has_cur || a->has_tot != b->has_tot ||
+        a->cur != b->cur || a->tot != b->tot || a->stale != b->stale || a->usage != b->usage ||
+        a->has_cpu != b->has_cpu || a->has_mem != b->has_mem || a->gpu != b->gpu ||
+        a->has_gpu_pct != b->has_gpu_pct || a->has_vram != b->has_vram)
         return true;
     return fabs(a->cpu - b->cpu) >= 1.0 || fabs(a->gpu_pct - b->gpu_pct) >= 1.0 ||
            moved(a->mem, b->mem) || moved(a->vram, b->vram);
@@ -475,8 +514,7 @@ static void publish_perf(struct agents_live *l, int64_t now_ms)
         jw_init(&w, &l->scratch);
         if (agents_encode_project(l->a, pr->name, now_ms, &w) || w.err)
             continue;
-        streams_publish(l->streams, chan, "metrics", l->scratch.data, l->scratch.len, now_ms,
-                        true);
+        streams_publish(l->streams, chan, "metrics", l->scratch.data, l->scratch.len, now_ms, true);
         s->sent_ms = now_ms;
         s->print = now;
     }
@@ -610,11 +648,25 @@ static int project_families(const struct projects *ps, struct buf *b)
             double v = 0;
             bool known = true;
             switch (k) {
-            case 0: v = pr->status == INGEST_RUNNING; break;
-            case 1: known = pr->has_usage && u->has_cpu; v = u->cpu_percent / 100.0; break;
-            case 2: known = pr->has_usage && u->has_memory; v = (double)u->mem_used_bytes; break;
-            case 3: known = pr->has_usage && u->has_vram; v = (double)u->vram_used_bytes; break;
-            default: known = pr->has_current_run; v = (double)pr->tokens_current_run; break;
+            case 0:
+                v = pr->status == INGEST_RUNNING;
+                break;
+            case 1:
+                known = pr->has_usage && u->has_cpu;
+                v = u->cpu_percent / 100.0;
+                break;
+            case 2:
+                known = pr->has_usage && u->has_memory;
+                v = (double)u->mem_used_bytes;
+                break;
+            case 3:
+                known = pr->has_usage && u->has_vram;
+                v = (double)u->vram_used_bytes;
+                break;
+            default:
+                known = pr->has_current_run;
+                v = (double)pr->tokens_current_run;
+                break;
             }
             if (!known)
                 continue;
@@ -644,8 +696,8 @@ int agents_live_encode_prom(struct agents_live *l, int64_t now_ms, struct buf *b
 {
     struct agents_figures f;
     agents_figures(l->a, now_ms, &f);
-    int rc = gauge(b, "vigil_agents_sessions_active", "Agent sessions active.", true,
-                   f.active_sessions);
+    int rc =
+        gauge(b, "vigil_agents_sessions_active", "Agent sessions active.", true, f.active_sessions);
     if (!rc)
         rc = gauge(b, "vigil_agents_oldest_session_age_seconds",
                    "Age of the oldest active agent session.", f.has_oldest_session,
@@ -672,8 +724,8 @@ int agents_live_encode_prom(struct agents_live *l, int64_t now_ms, struct buf *b
         rc = gauge(b, "vigil_agents_tasks_completed_last_hour", "Tasks ended in the last hour.",
                    true, (double)f.tasks_completed_1h);
     if (!rc)
-        rc = gauge(b, "vigil_agents_tasks_completed_last_day",
-                   "Tasks ended in the last 24 hours.", true, (double)f.tasks_completed_24h);
+        rc = gauge(b, "vigil_agents_tasks_completed_last_day", "Tasks ended in the last 24 hours.",
+                   true, (double)f.tasks_completed_24h);
     if (!rc)
         rc = gauge(b, "vigil_agents_task_success_ratio",
                    "Successful share of the tasks of the last 24 hours.", f.has_success_rate,
@@ -686,8 +738,8 @@ int agents_live_encode_prom(struct agents_live *l, int64_t now_ms, struct buf *b
         rc = counter(b, "vigil_agents_messages_processed_total", "Agent requests completed.",
                      f.messages_processed);
     if (!rc)
-        rc = counter(b, "vigil_agents_errors_total", "Errors recorded in the event ring.",
-                     f.errors);
+        rc =
+            counter(b, "vigil_agents_errors_total", "Errors recorded in the event ring.", f.errors);
     if (!rc)
         rc = counter(b, "vigil_agents_model_calls_total", "Model calls reported.",
                      f.model_calls_total);
@@ -696,22 +748,19 @@ int agents_live_encode_prom(struct agents_live *l, int64_t now_ms, struct buf *b
                      "Sessions forgotten after the idle time.", f.sessions_expired);
     if (!rc)
         rc = counter(b, "vigil_agents_sessions_evicted_total",
-                     "Sessions forgotten because the session table was full.",
-                     f.sessions_evicted);
+                     "Sessions forgotten because the session table was full.", f.sessions_evicted);
     if (!rc)
         rc = counter(b, "vigil_agents_requests_expired_total",
                      "Requests forgotten after the idle time.", f.requests_expired);
     if (!rc)
         rc = counter(b, "vigil_agents_requests_evicted_total",
-                     "Requests forgotten because the request table was full.",
-                     f.requests_evicted);
+                     "Requests forgotten because the request table was full.", f.requests_evicted);
     if (!rc)
         rc = counter(b, "vigil_agents_ingest_bodies_total", "POST /api/v1/ingest bodies.",
                      l->bodies);
     if (!rc)
         rc = counter(b, "vigil_agents_ingest_bodies_refused_total",
-                     "Ingest bodies refused whole (size, shape, content type).",
-                     l->bodies_refused);
+                     "Ingest bodies refused whole (size, shape, content type).", l->bodies_refused);
     if (!rc)
         rc = counter(b, "vigil_agents_ingest_events_accepted_total",
                      "Events accepted from ingest bodies.", l->events_accepted);

@@ -60,8 +60,7 @@ static bool events_query(const struct api_req *req, int64_t now, struct agents_e
         errno = 0;
         long long v = n > 0 ? strtoll(arg, &end, 10) : -1;
         if (n <= 0 || errno || *end || v < 1 || v > EVENTS_LIMIT_MAX) {
-            api_error(resp, 400, "bad 'limit' (use a whole number from 1 to %d)",
-                      EVENTS_LIMIT_MAX);
+            api_error(resp, 400, "bad 'limit' (use a whole number from 1 to %d)", EVENTS_LIMIT_MAX);
             return false;
         }
         q->limit = (size_t)v;

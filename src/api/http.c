@@ -520,6 +520,10 @@ static int on_http(struct http_server *srv, struct lws *wsi, struct conn *c, con
         }
         if (*end == '\0' && n == 0)
             return dispatch(srv, wsi, c);
+        /* one allocation of the announced size rather than a doubling series: a stream of
+         * large posts (agent batches) leaves the heap as it found it */
+        if (*end == '\0')
+            buf_reserve(&c->body_in, (size_t)n);
     } else if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0) {
         /* HTTP/1.1: no length and no chunked encoding means an empty body. */
         return dispatch(srv, wsi, c);

@@ -33,13 +33,12 @@ static const char usage[] =
     "tool_call, event, queue or run. The daemon's address and token come from the same\n"
     "configuration as `vigil serve` ([server] listen and token), or --url.";
 
-static const char *const number_fields[] = {"latency_ms",   "input_tokens", "output_tokens",
-                                            "duration_ms",  "depth",        "pid",
-                                            "current_run",  "total_session"};
+static const char *const number_fields[] = {"latency_ms",  "input_tokens", "output_tokens",
+                                            "duration_ms", "depth",        "pid",
+                                            "current_run", "total_session"};
 static const char *const string_fields[] = {
-    "session_id", "request_id", "task_id", "run_id", "agent",  "project",
-    "channel",    "status",     "error",   "provider", "model", "tool",
-    "level",      "source",     "message", "started_at"};
+    "session_id", "request_id", "task_id", "run_id", "agent", "project", "channel", "status",
+    "error",      "provider",   "model",   "tool",   "level", "source",  "message", "started_at"};
 
 static bool listed(const char *key, const char *const *list, size_t n)
 {
@@ -141,8 +140,7 @@ static int read_stdin(struct buf *b, size_t max, char *err, size_t errlen)
         if (n == 0)
             return 0;
         if (buf_add(b, chunk, (size_t)n)) {
-            snprintf(err, errlen, "standard input is larger than max_body_bytes (%zu bytes)",
-                     max);
+            snprintf(err, errlen, "standard input is larger than max_body_bytes (%zu bytes)", max);
             return -1;
         }
     }
@@ -156,8 +154,9 @@ static int report(const struct daemon_reply *r, const char *base)
     json_t *errors = json_object_get(doc, "errors");
     int status = 0;
     if (r->status == 401) {
-        fprintf(stderr, "vigil: the daemon at %s wants a token (--token, VIGIL_TOKEN or [server] "
-                        "token)\n",
+        fprintf(stderr,
+                "vigil: the daemon at %s wants a token (--token, VIGIL_TOKEN or [server] "
+                "token)\n",
                 base);
         status = 1;
     } else if (r->status != 200 && !json_array_size(errors)) {

@@ -33,9 +33,9 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
     return buf_add(b, p, n) == 0 ? n : 0;
 }
 
-int daemon_request(const struct config *cfg, const char *base, const char *path,
-                   const char *body, size_t len, const char *content_type, long timeout_ms,
-                   struct daemon_reply *out, char *err, size_t errlen)
+int daemon_request(const struct config *cfg, const char *base, const char *path, const char *body,
+                   size_t len, const char *content_type, long timeout_ms, struct daemon_reply *out,
+                   char *err, size_t errlen)
 {
     out->status = 0;
     buf_init(&out->body, REPLY_MAX);

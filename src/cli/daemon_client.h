@@ -16,7 +16,7 @@
 void daemon_url(const struct config *cfg, const char *override, char *out, size_t n);
 
 struct daemon_reply {
-    long status;   /* the HTTP status; 0 when there was no answer */
+    long status;     /* the HTTP status; 0 when there was no answer */
     struct buf body; /* the answer, capped at 16 MiB; buf_release() it */
 };
 
@@ -26,8 +26,8 @@ struct daemon_reply {
  * (whatever its status), or -1 with a message in err ("cannot reach the daemon at URL:
  * connection refused").
  */
-int daemon_request(const struct config *cfg, const char *base, const char *path,
-                   const char *body, size_t len, const char *content_type, long timeout_ms,
-                   struct daemon_reply *out, char *err, size_t errlen);
+int daemon_request(const struct config *cfg, const char *base, const char *path, const char *body,
+                   size_t len, const char *content_type, long timeout_ms, struct daemon_reply *out,
+                   char *err, size_t errlen);
 
 #endif

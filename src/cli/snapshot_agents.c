@@ -36,11 +36,10 @@ struct snapshot_agents *snapshot_agents_fetch(const struct config *cfg)
         buf_release(&r.body);
         return sa;
     }
-    sa->json = r.status == 200 ? json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL)
-                               : NULL;
+    sa->json =
+        r.status == 200 ? json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL) : NULL;
     if (!json_is_object(sa->json)) {
-        snprintf(sa->error, sizeof sa->error, "the daemon at %s answered %ld", sa->base,
-                 r.status);
+        snprintf(sa->error, sizeof sa->error, "the daemon at %s answered %ld", sa->base, r.status);
         json_decref(sa->json);
         sa->json = NULL;
         buf_release(&r.body);
@@ -118,7 +117,8 @@ void snapshot_agents_table(const struct snapshot_agents *sa, FILE *out)
     json_t *v;
     json_object_foreach(json_object_get(d, "projects"), name, v)
     {
-        const char *status = json_string_value(json_object_get(json_object_get(v, "run"), "status"));
+        const char *status =
+            json_string_value(json_object_get(json_object_get(v, "run"), "status"));
         fprintf(out, "Project  %-20s %-8s cpu %s %%, memory %s GiB, VRAM %s GiB%s\n", name,
                 status ? status : "?",
                 num(json_object_get(v, "cpu"), "percent", "%.1f", 1, a, sizeof a),

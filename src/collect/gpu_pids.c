@@ -84,8 +84,7 @@ static bool member(const uint32_t *pids, size_t n, uint32_t pid)
     return false;
 }
 
-void gpu_pids_usage(struct gpu_pids *t, const uint32_t *pids, size_t n,
-                    struct gpu_pids_usage *out)
+void gpu_pids_usage(struct gpu_pids *t, const uint32_t *pids, size_t n, struct gpu_pids_usage *out)
 {
     *out = (struct gpu_pids_usage){0};
     bool used[GPU_MAX_DEVICES] = {false};

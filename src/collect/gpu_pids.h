@@ -36,7 +36,6 @@ void gpu_pids_free(struct gpu_pids *t);
 void gpu_pids_set(struct gpu_pids *t, const struct gpu_sample *s);
 
 /* Any thread: what the processes pids[0..n) (sorted ascending) use. */
-void gpu_pids_usage(struct gpu_pids *t, const uint32_t *pids, size_t n,
-                    struct gpu_pids_usage *out);
+void gpu_pids_usage(struct gpu_pids *t, const uint32_t *pids, size_t n, struct gpu_pids_usage *out);
 
 #endif

@@ -28,10 +28,10 @@
 #include "core/fault.h"
 #include "core/log.h"
 
-#define READ_CHUNK    65536
-#define COUNT_CHUNK   (1u << 20)
-#define BUFFER_MIN    (1u << 20)
-#define REC_TOO_LONG  1u
+#define READ_CHUNK   65536
+#define COUNT_CHUNK  (1u << 20)
+#define BUFFER_MIN   (1u << 20)
+#define REC_TOO_LONG 1u
 
 struct rec_head {
     uint32_t file;
@@ -49,12 +49,12 @@ struct file {
     dev_t dev;
     ino_t ino;
     uint64_t offset;
-    uint64_t line;       /* the number of the line being read */
-    char *partial;       /* max_line bytes */
+    uint64_t line; /* the number of the line being read */
+    char *partial; /* max_line bytes */
     size_t partial_len;
-    bool skipping;       /* inside a line too long to keep */
-    bool fragment;       /* the end of a line begun before we started: dropped */
-    bool seen;           /* looked at once: a file found later is read from its start */
+    bool skipping; /* inside a line too long to keep */
+    bool fragment; /* the end of a line begun before we started: dropped */
+    bool seen;     /* looked at once: a file found later is read from its start */
     bool path_gone_said;
     enum logtail_state state; /* as last set in st */
     char said[160];           /* the error last set in st */
@@ -68,7 +68,7 @@ struct logtail {
     int64_t poll_ms;
     void (*wake)(void *);
     void *wake_arg;
-    char *rbuf; /* READ_CHUNK bytes, the thread's */
+    char *rbuf;  /* READ_CHUNK bytes, the thread's */
     bool queued; /* records were added this cycle */
 
     pthread_mutex_t lock; /* the fill buffer, the stats, stop */
@@ -257,11 +257,10 @@ const char *logtail_path(const struct logtail *t, unsigned i)
 
 /* --- following one file -------------------------------------------------------------- */
 
-static void set_state(struct logtail *t, struct file *f, enum logtail_state s, const char *fmt,
-                      ...) __attribute__((format(printf, 4, 5)));
+static void set_state(struct logtail *t, struct file *f, enum logtail_state s, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void set_state(struct logtail *t, struct file *f, enum logtail_state s, const char *fmt,
-                      ...)
+static void set_state(struct logtail *t, struct file *f, enum logtail_state s, const char *fmt, ...)
 {
     char text[sizeof f->st.error] = "";
     if (fmt) {

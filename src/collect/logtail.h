@@ -32,9 +32,9 @@ struct logtail_file_opts {
 struct logtail_opts {
     const struct logtail_file_opts *files; /* n_files of them (at most LOGTAIL_MAX_FILES) */
     unsigned n_files;
-    int64_t poll_ms;           /* how often a file at its end is looked at again; 100 */
-    size_t buffer_bytes;       /* each of the two buffers; 0: 1 MiB (and room for a line) */
-    void (*wake)(void *arg);   /* called after new lines were queued (any thread) */
+    int64_t poll_ms;         /* how often a file at its end is looked at again; 100 */
+    size_t buffer_bytes;     /* each of the two buffers; 0: 1 MiB (and room for a line) */
+    void (*wake)(void *arg); /* called after new lines were queued (any thread) */
     void *wake_arg;
 };
 

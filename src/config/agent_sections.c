@@ -20,7 +20,7 @@
 #define KIB    1024LL
 #define MIB    (1024 * KIB)
 
-#define AG(f) offsetof(struct config, agents.f), sizeof(((struct config *)0)->agents.f)
+#define AG(f)  offsetof(struct config, agents.f), sizeof(((struct config *)0)->agents.f)
 #define LOG(f) offsetof(struct logfile_conf, f), sizeof(((struct logfile_conf *)0)->f)
 
 const struct opt agents_opts[AGENTS_NOPTS] = {
@@ -28,21 +28,19 @@ const struct opt agents_opts[AGENTS_NOPTS] = {
      1000000, "5000", "events in one ingest body (lines or array elements)"},
     {"max_depth", "VIGIL_AGENTS_MAX_DEPTH", "agents-max-depth", OPT_UINT, AG(max_depth), 0, 2, 64,
      "16", "JSON nesting of one event, the event itself being level 1"},
-    {"max_id_bytes", "VIGIL_AGENTS_MAX_ID_BYTES", "agents-max-id-bytes", OPT_SIZE,
-     AG(max_id_bytes), 0, 8, INGEST_ID_CEIL, "128", "bytes of an id or name"},
+    {"max_id_bytes", "VIGIL_AGENTS_MAX_ID_BYTES", "agents-max-id-bytes", OPT_SIZE, AG(max_id_bytes),
+     0, 8, INGEST_ID_CEIL, "128", "bytes of an id or name"},
     {"max_text_bytes", "VIGIL_AGENTS_MAX_TEXT_BYTES", "agents-max-text-bytes", OPT_SIZE,
      AG(max_text_bytes), 0, 16, INGEST_TEXT_CEIL, "1KiB", "bytes of a message or error text"},
     {"max_context_bytes", "VIGIL_AGENTS_MAX_CONTEXT_BYTES", "agents-max-context-bytes", OPT_SIZE,
      AG(max_context_bytes), 0, 16, INGEST_CONTEXT_CEIL, "2KiB",
      "bytes of an event's context, as compact JSON"},
-    {"max_sessions", "VIGIL_AGENTS_MAX_SESSIONS", "agents-max-sessions", OPT_UINT,
-     AG(max_sessions), 0, 16, 1 << 20, "4096",
-     "active sessions tracked; beyond, the longest idle is evicted"},
-    {"max_requests", "VIGIL_AGENTS_MAX_REQUESTS", "agents-max-requests", OPT_UINT,
-     AG(max_requests), 0, 16, 1 << 20, "4096",
-     "requests in flight tracked; beyond, the longest idle is evicted"},
-    {"max_projects", "VIGIL_AGENTS_MAX_PROJECTS", "agents-max-projects", OPT_UINT,
-     AG(max_projects), 0, 1, 4096, "64", "projects with a perf_metrics record"},
+    {"max_sessions", "VIGIL_AGENTS_MAX_SESSIONS", "agents-max-sessions", OPT_UINT, AG(max_sessions),
+     0, 16, 1 << 20, "4096", "active sessions tracked; beyond, the longest idle is evicted"},
+    {"max_requests", "VIGIL_AGENTS_MAX_REQUESTS", "agents-max-requests", OPT_UINT, AG(max_requests),
+     0, 16, 1 << 20, "4096", "requests in flight tracked; beyond, the longest idle is evicted"},
+    {"max_projects", "VIGIL_AGENTS_MAX_PROJECTS", "agents-max-projects", OPT_UINT, AG(max_projects),
+     0, 1, 4096, "64", "projects with a perf_metrics record"},
     {"max_tools", "VIGIL_AGENTS_MAX_TOOLS", "agents-max-tools", OPT_UINT, AG(max_tools), 0, 1,
      65536, "256", "distinct tools counted one by one"},
     {"idle_expiry", "VIGIL_AGENTS_IDLE_EXPIRY", "agents-idle-expiry", OPT_DURATION, AG(idle_ms), 0,
@@ -56,8 +54,8 @@ const struct opt logfile_opts[LK_NKEYS] = {
                     "false stops tailing this file"},
     [LK_PATH] = {"path", NULL, NULL, OPT_STRING, LOG(path), 0, 0, 0, "",
                  "the NDJSON file to follow (required)"},
-    [LK_MAX_LINE] = {"max_line_bytes", NULL, NULL, OPT_SIZE, LOG(max_line_bytes), 0, 256,
-                     16 * MIB, "64KiB", "a longer line is skipped and reported"},
+    [LK_MAX_LINE] = {"max_line_bytes", NULL, NULL, OPT_SIZE, LOG(max_line_bytes), 0, 256, 16 * MIB,
+                     "64KiB", "a longer line is skipped and reported"},
 };
 
 static bool name_valid(const char *id)
@@ -111,8 +109,7 @@ void logfile_at_line(void *entry, const struct opt *o, int line)
         e->line[o - logfile_opts] = line;
 }
 
-int logfile_conf_validate(const struct logfile_confs *l, const char *file, char *err,
-                          size_t errlen)
+int logfile_conf_validate(const struct logfile_confs *l, const char *file, char *err, size_t errlen)
 {
     for (unsigned i = 0; i < l->n; i++) {
         const struct logfile_conf *e = &l->files[i];

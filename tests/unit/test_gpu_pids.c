@@ -19,10 +19,12 @@ static struct gpu_sample *sample(void)
         d->memory_total = 1000ull << 20;
     }
     s->devices[0].n_procs = 2;
-    s->devices[0].procs[0] = (struct gpu_process){.pid = 100, .memory_valid = true, .memory_used = 300};
+    s->devices[0].procs[0] =
+        (struct gpu_process){.pid = 100, .memory_valid = true, .memory_used = 300};
     s->devices[0].procs[1] = (struct gpu_process){.pid = 0, .memory_valid = true, .memory_used = 7};
     s->devices[1].n_procs = 1;
-    s->devices[1].procs[0] = (struct gpu_process){.pid = 101, .memory_valid = true, .memory_used = 200};
+    s->devices[1].procs[0] =
+        (struct gpu_process){.pid = 101, .memory_valid = true, .memory_used = 200};
     s->devices[2].n_procs = 1;
     s->devices[2].procs[0] = (struct gpu_process){.pid = 500, .memory_valid = false};
     return s;

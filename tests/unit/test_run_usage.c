@@ -28,9 +28,8 @@ static void proc(int pid, int ppid, unsigned utime, unsigned cutime, unsigned st
     char dir[320], text[256];
     snprintf(dir, sizeof dir, "%s/%d", root, pid);
     mkdir(dir, 0755);
-    snprintf(text, sizeof text,
-             "%d (p %d) S %d %d %d 0 -1 0 0 0 0 0 %u 10 %u 0 20 0 1 0 %u 0 %u\n", pid, pid, ppid,
-             pid, pid, utime, cutime, start, rss);
+    snprintf(text, sizeof text, "%d (p %d) S %d %d %d 0 -1 0 0 0 0 0 %u 10 %u 0 20 0 1 0 %u 0 %u\n",
+             pid, pid, ppid, pid, pid, utime, cutime, start, rss);
     char rel[64];
     snprintf(rel, sizeof rel, "%d/stat", pid);
     write_file(rel, text);
@@ -149,8 +148,10 @@ Test(run_usage, gpu_memory_of_the_tree)
         s->devices[i].memory_total = 1ull << 34;
         s->devices[i].n_procs = 1;
     }
-    s->devices[0].procs[0] = (struct gpu_process){.pid = 102, .memory_valid = true, .memory_used = 1 << 30};
-    s->devices[1].procs[0] = (struct gpu_process){.pid = 200, .memory_valid = true, .memory_used = 1 << 30};
+    s->devices[0].procs[0] =
+        (struct gpu_process){.pid = 102, .memory_valid = true, .memory_used = 1 << 30};
+    s->devices[1].procs[0] =
+        (struct gpu_process){.pid = 200, .memory_valid = true, .memory_used = 1 << 30};
     gpu_pids_set(g, s);
     struct run_usage *u = make(g);
     struct project_pid run = {"alpha", 100};
