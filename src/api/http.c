@@ -10,6 +10,7 @@
  */
 #include "api/http.h"
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -729,6 +730,11 @@ struct http_server *http_server_new(struct api_ctx *ctx, const struct config *cf
     }
     info.port = cfg->listen_port;
     info.iface = iface;
+    /* libwebsockets 4.1 binds an IPv4 address given with IPv6 enabled to every interface
+     * (its issue 2290): an IPv4 listen address takes an IPv4-only socket. */
+    struct in_addr v4;
+    if (iface && inet_pton(AF_INET, iface, &v4) == 1)
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.protocols = protocols;
     info.vhost_name = "vigil";
     info.user = srv;

@@ -40,6 +40,37 @@ test('a non-loopback address without a token is refused', () => {
   assert.equal(runVigil(['check-config', '--listen', '0.0.0.0:9400', '--allow-public']).code, 0);
 });
 
+// The listening sockets on a port, from the kernel's tables: [family, local address in hex].
+function listeners(port) {
+  const out = [];
+  for (const [family, file] of [['tcp', '/proc/net/tcp'], ['tcp6', '/proc/net/tcp6']]) {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4 || f[3] !== '0A') continue;
+      const [addr, p] = f[1].split(':');
+      if (parseInt(p, 16) === port) out.push([family, addr]);
+    }
+  }
+  return out;
+}
+
+test('a loopback address is listened on alone, not on every interface', async () => {
+  for (const host of ['127.0.0.1', 'localhost']) {
+    const v = await startVigil({ args: ['--listen', `${host}:0`] });
+    try {
+      assert.deepEqual(listeners(v.port), [['tcp', '0100007F']], host);
+    } finally {
+      assert.equal(await v.stop(), 0, v.stderr);
+    }
+  }
+});
+
 test('SIGHUP reloads the token; a bad file keeps the running configuration', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-reload-'));
   const file = path.join(dir, 'vigil.ini');
