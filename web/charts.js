@@ -231,7 +231,7 @@ export class SeriesChart {
         x: { time: true, range: (u, lo, hi) => [Math.max(hi, serverNow() / 1000) - this.windowSec, Math.max(hi, serverNow() / 1000)] },
         ...this.spec.scales,
       },
-      axes: [axis({}), ...this.spec.axes.map((a) => axis(a))],
+      axes: [axis({ space: 80 }), ...this.spec.axes.map((a) => axis(a))],
       series: [
         {},
         ...keys.map((key) => {

@@ -19,6 +19,13 @@ export function fresh(el, tsMs) {
   if (el.$stale && serverNow() - tsMs <= STALE_MS) markStale(el, false);
 }
 
+// A card with nothing to show ("not available") has nothing to go stale.
+export function unfresh(el) {
+  if (!el) return;
+  tracked.delete(el);
+  if (el.$stale) markStale(el, false);
+}
+
 function markStale(el, stale) {
   el.$stale = stale;
   setClass(el, 'stale', stale);
@@ -164,7 +171,7 @@ export function renderClusters(list, ts, builtin) {
       body.$mode = 'none';
       body.replaceChildren(h('p', { class: 'big na', text: f.NOT_AVAILABLE }), h('p', { class: 'empty', text: 'no cluster status endpoint configured' }));
     }
-    fresh(card, ts);
+    unfresh(card);
     return;
   }
   if (body.$mode !== 'list') {
@@ -296,8 +303,10 @@ export function renderThroughput(total, running, waiting, available, why, ts) {
     setText(k(card, 'current'), f.tps(total.current));
     setText(k(card, 'running'), f.int(running));
     setText(k(card, 'waiting'), f.int(waiting));
+    fresh(card, ts);
+  } else {
+    unfresh(card);
   }
-  fresh(card, ts);
 }
 
 // ---- agents, tasks, projects -----------------------------------------------------------
