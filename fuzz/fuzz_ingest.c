@@ -1,10 +1,12 @@
 /*
  * fuzz_ingest: feeds the ingest decoder exactly `size` bytes, as a body of unknown shape
  * and as NDJSON, with the default limits and with tight ones; applies what decodes to a
- * small struct agents and checks that every document written from it is valid JSON.
+ * small struct agents and checks that every document written from it is valid JSON; then
+ * as the lines of a log file that start at line 7.
  */
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +124,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             agents_apply_batch(a, &b, NOW + (int64_t)t);
             encode_all(a, &b);
         }
+    }
+    /* as the lines of a log file from line 7 on: every reject names its own line */
+    int rc = ingest_decode_lines(&b, &tight, (const char *)data, size, 7, NOW);
+    check_batch(&b, &tight, rc);
+    for (size_t i = 0; rc == 0 && i < b.nrejects; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "line %zu: ", b.rejects[i].line);
+        check(b.rejects[i].line >= 7 && strncmp(b.rejects[i].reason, want, strlen(want)) == 0);
     }
     ingest_batch_release(&b);
     agents_free(a);

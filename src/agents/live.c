@@ -264,15 +264,16 @@ int agents_live_ingest(struct agents_live *l, const char *body, size_t len,
     }
     const char *ct = ndjson_alias(content_type) ? "application/x-ndjson" : content_type;
     int rc = ingest_decode(&l->batch, &l->lim, body ? body : "", len, ct, now_ms);
+    /* 400 for a body that is not JSON of an accepted shape, and for one whose every event
+     * was rejected */
+    bool unusable = rc == -VIGIL_EINVAL || (rc == 0 && !l->batch.nevents && l->batch.nrejects);
     int status = 200;
     if (rc == -VIGIL_E2BIG)
         status = 413;
-    else if (rc == -VIGIL_EINVAL)
+    else if (unusable)
         status = 400;
     else if (rc < 0)
         status = 500;
-    else if (l->batch.nevents == 0 && l->batch.nrejects > 0)
-        status = 400;
     if (rc < 0)
         l->bodies_refused++;
     size_t n = agents_apply_batch(l->a, &l->batch, now_ms);

@@ -103,15 +103,13 @@ static int add_field(json_t *ev, const char *flag, const char *value, char *err,
             snprintf(err, errlen, "--%s: not a number '%.40s'", flag, value);
             return -1;
         }
-    } else if (strcmp(key, "ts") == 0) {
-        v = number_of(value);
-        if (!v)
-            v = json_string(value);
     } else if (listed(key, string_fields, sizeof string_fields / sizeof *string_fields)) {
         v = json_string(value);
-    } else if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+    } else if (strcmp(key, "ts") != 0 &&
+               (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)) {
         v = json_boolean(value[0] == 't');
     } else {
+        /* ts, and any other field: a number when it reads as one */
         v = number_of(value);
         if (!v)
             v = json_string(value);

@@ -422,7 +422,6 @@ static int read_on(struct logtail *t, unsigned i)
             const char *nl = memchr(t->rbuf + pos, '\n', (size_t)n - pos);
             if (!nl) {
                 line_part(f, t->rbuf + pos, (size_t)n - pos);
-                pos = (size_t)n;
                 break;
             }
             size_t len = (size_t)(nl - (t->rbuf + pos));
