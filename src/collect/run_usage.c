@@ -166,7 +166,8 @@ void run_usage_set_runs(struct run_usage *u, const struct project_pid *runs, siz
     if (n > u->max_runs)
         n = u->max_runs;
     pthread_mutex_lock(&u->lock);
-    memcpy(u->want, runs, n * sizeof *runs);
+    if (n)
+        memcpy(u->want, runs, n * sizeof *runs);
     u->n_want = n;
     pthread_mutex_unlock(&u->lock);
 }
