@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "config/node_config.h"
 #include "core/jsonw.h"
 
 struct route {
@@ -29,6 +30,7 @@ static const struct route routes[] = {
     {"/api/v1/agents", HTTP_GET | HTTP_HEAD, api_agents, false},
     {"/api/v1/events", HTTP_GET | HTTP_HEAD, api_events, false},
     {"/api/v1/requests", HTTP_GET | HTTP_HEAD, api_requests, false},
+    {"/api/v1/nodes", HTTP_GET | HTTP_HEAD, api_nodes, false},
     {"/api/v1/info", HTTP_GET | HTTP_HEAD, api_info, false},
     {"/metrics", HTTP_GET | HTTP_HEAD, api_metrics, false},
     /* The dashboard's page and files hold no data (what they show comes from the API,
@@ -72,6 +74,20 @@ static const char *allow_list(unsigned methods)
     return "GET, HEAD, POST";
 }
 
+/* ?node=NAME on a read endpoint, NAME not the hub's own host: another node's answer. */
+static bool node_asked(const struct api_req *req)
+{
+    const char *p = req->path;
+    bool readable =
+        strncmp(p, "/api/v1/", 8) == 0 || strcmp(p, "/health") == 0 || strcmp(p, "/metrics") == 0;
+    if (!readable || strcmp(p, "/api/v1/nodes") == 0 || !(req->method & (HTTP_GET | HTTP_HEAD)) ||
+        !req->query)
+        return false;
+    char node[NODE_CONF_NAME_MAX + 1];
+    int n = req->query(req, "node", node, sizeof node);
+    return n == -2 || (n >= 0 && strcmp(node, NODE_LOCAL_NAME) != 0);
+}
+
 void api_dispatch(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp)
 {
     const struct route *r = find(req->path);
@@ -83,6 +99,12 @@ void api_dispatch(struct api_ctx *ctx, const struct api_req *req, struct api_res
         resp->allow = allow_list(r->methods);
         api_error(resp, 405, "method not allowed on '%s' (allowed: %s)", req->path,
                   resp->allow);
+        return;
+    }
+    if (node_asked(req)) {
+        char node[NODE_CONF_NAME_MAX + 1] = "";
+        req->query(req, "node", node, sizeof node);
+        api_node_answer(ctx, req, resp, node);
         return;
     }
     r->handler(ctx, req, resp);

@@ -35,6 +35,10 @@ struct api_req {
      * or -1 when absent, -2 when longer than outlen - 1. */
     int (*query)(const struct api_req *req, const char *name, char *out, size_t outlen);
     void *transport;  /* the transport's own handle, for query() */
+    /* Copies the i-th query argument ("key=value" or "key", decoded) into out; its length,
+     * -1 past the last, -2 when longer than outlen - 1. NULL when the transport has none. */
+    int (*query_at)(const struct api_req *req, int i, char *out, size_t outlen);
+    bool can_defer;   /* the transport can answer later (struct api_resp's deferred) */
     const char *body; /* POST body, not NUL-terminated; NULL when none */
     size_t body_len;
     const char *content_type; /* "" when absent */
@@ -50,6 +54,9 @@ struct api_resp {
     const char *content_type; /* a static string */
     const char *allow;        /* for 405: the methods allowed, or NULL */
     bool close;               /* close the connection after this response */
+    /* Nonzero: no answer now; the transport waits for http_server_complete() with this id
+     * (a node's answer that the hub thread fetches). Only when the request can_defer. */
+    uint64_t deferred;
     struct buf body;          /* owned by the transport, reused across requests */
     /* NULL: "no-store" */
     const char *cache_control;
@@ -73,6 +80,7 @@ struct api_stats {
 struct streams;
 struct stream_client;
 struct agents_live;
+struct hub_loop;
 struct persist;
 struct disk_reader;
 
@@ -83,6 +91,7 @@ struct api_ctx {
     struct board *board;
     struct streams *streams;  /* live notifications (GET /ws, GET /api/v1/stream) */
     struct agents_live *agents; /* agent telemetry (src/agents/live.h); NULL: not served */
+    struct hub_loop *hub;       /* the [node] sections' side (src/hub); NULL: not a hub */
     struct persist *persist;    /* history on disk (src/persist); NULL: memory only */
     struct disk_reader *disk;   /* the loop's reader of it; NULL without persist */
     int64_t start_ms;      /* unix ms when serving began */
@@ -120,6 +129,14 @@ void api_history(struct api_ctx *ctx, const struct api_req *req, struct api_resp
 void api_series(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_alerts(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+/* GET /api/v1/nodes, and any read endpoint asked with ?node=NAME of another node (answered
+ * later: resp->deferred), in api_nodes.c. */
+void api_nodes(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
+void api_node_answer(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp,
+                     const char *node);
+/* The hub's families for /metrics: vigil_hub_node_up{node}, ...; nothing when the
+ * daemon watches no node. 0 or -VIGIL_E2BIG. */
+int api_nodes_prom(struct api_ctx *ctx, struct buf *b);
 void api_inference(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_cluster(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);
 void api_ingest(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp);

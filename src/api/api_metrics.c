@@ -79,6 +79,8 @@ void api_metrics(struct api_ctx *ctx, const struct api_req *req, struct api_resp
         rc = persist_encode_prom(ctx->persist, &resp->body);
     if (!rc && ctx->agents)
         rc = agents_live_encode_prom(ctx->agents, clock_real_ms(), &resp->body);
+    if (!rc && ctx->hub)
+        rc = api_nodes_prom(ctx, &resp->body);
     if (!rc && ctx->streams)
         rc = streams_encode_prom(ctx->streams, &resp->body);
     if (rc) {

@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "core/fault.h"
 #include "core/log.h"
+#include "hub/hub_loop.h"
 #include "stream/streams.h"
 
 _Static_assert(STREAM_FRAME_PRE >= LWS_PRE, "stream frames need LWS_PRE bytes of headroom");
@@ -28,6 +29,7 @@ _Static_assert(STREAM_FRAME_PRE >= LWS_PRE, "stream frames need LWS_PRE bytes of
 
 #define RESP_BODY_MAX (64u << 20) /* the largest answer (a long history query) */
 #define WRITE_CHUNK 16384
+#define PENDING_MAX 128 /* requests waiting for a node's answer (at least HUB_MAX_FETCHES) */
 
 struct http_server {
     struct lws_context *lws;
@@ -47,6 +49,12 @@ struct http_server {
     void *second_arg;
     void (*on_wake)(void *arg); /* http_server_on_wake() */
     void *on_wake_arg;
+    struct lws_protocols protocols[3]; /* "http", the hub's client, the terminator */
+    struct {
+        uint64_t id;
+        struct lws *wsi;
+    } pending[PENDING_MAX]; /* deferred requests, loop thread only */
+    unsigned n_pending;
     unsigned char stage[LWS_PRE + WRITE_CHUNK]; /* loop thread only */
 };
 
@@ -65,6 +73,8 @@ struct conn {
     bool sse;                 /* this HTTP response is an event stream */
     struct stream_client *sc; /* owned: a WebSocket or SSE client */
     struct buf ws_rx;         /* a WebSocket message being assembled */
+    uint64_t deferred;        /* waiting for http_server_complete() with this id */
+    bool deferred_done;       /* its answer is in resp: write it when writable */
 };
 
 static char counted_marker; /* its address marks a counted connection */
@@ -91,10 +101,15 @@ static void conn_init(struct conn *c)
     c->initialised = true;
 }
 
-static void conn_release(struct conn *c)
+static void pending_drop(struct http_server *srv, uint64_t id);
+
+static void conn_release(struct http_server *srv, struct conn *c)
 {
     if (!c)
         return;
+    if (c->deferred && srv)
+        pending_drop(srv, c->deferred);
+    c->deferred = 0;
     streams_client_close(c->sc);
     c->sc = NULL;
     buf_release(&c->ws_rx);
@@ -124,6 +139,14 @@ static enum http_method method_of(struct lws *wsi, bool *head)
         }
     }
     return HTTP_OTHER;
+}
+
+static int query_at(const struct api_req *req, int i, char *out, size_t outlen)
+{
+    int n = lws_hdr_copy_fragment(req->transport, out, (int)outlen, WSI_TOKEN_HTTP_URI_ARGS, i);
+    if (n < 0)
+        return lws_hdr_fragment_length(req->transport, WSI_TOKEN_HTTP_URI_ARGS, i) > 0 ? -2 : -1;
+    return n;
 }
 
 static int query_arg(const struct api_req *req, const char *name, char *out, size_t outlen)
@@ -242,6 +265,7 @@ static void prepare(struct conn *c)
     c->resp.content_type = "application/json";
     c->resp.allow = NULL;
     c->resp.close = false;
+    c->resp.deferred = 0;
     c->resp.cache_control = NULL;
     c->resp.n_headers = 0;
 }
@@ -456,6 +480,59 @@ static void stream_kill(void *conn)
 
 static const struct stream_transport transport = {stream_want_write, stream_kill};
 
+/* ---- deferred answers (a node's, fetched by the hub thread) ----------------------------- */
+
+static void pending_drop(struct http_server *srv, uint64_t id)
+{
+    for (unsigned i = 0; i < srv->n_pending; i++) {
+        if (srv->pending[i].id == id) {
+            srv->pending[i] = srv->pending[--srv->n_pending];
+            return;
+        }
+    }
+}
+
+/* The handler will answer later: remember the connection under its id. */
+static int defer(struct http_server *srv, struct lws *wsi, struct conn *c)
+{
+    if (srv->n_pending == PENDING_MAX) {
+        api_error(&c->resp, 503, "too many requests waiting for nodes; try again");
+        c->resp.deferred = 0;
+        return start_response(wsi, c);
+    }
+    c->deferred = c->resp.deferred;
+    c->deferred_done = false;
+    srv->pending[srv->n_pending].id = c->deferred;
+    srv->pending[srv->n_pending].wsi = wsi;
+    srv->n_pending++;
+    return 0;
+}
+
+void http_server_complete(void *server, uint64_t id, int status, bool text, const char *body,
+                          size_t len)
+{
+    struct http_server *srv = server;
+    for (unsigned i = 0; i < srv->n_pending; i++) {
+        if (srv->pending[i].id != id)
+            continue;
+        struct lws *wsi = srv->pending[i].wsi;
+        srv->pending[i] = srv->pending[--srv->n_pending];
+        struct conn *c = lws_wsi_user(wsi);
+        if (!c || c->deferred != id)
+            return;
+        c->deferred = 0;
+        prepare(c);
+        c->resp.status = status;
+        c->resp.content_type = text ? "text/plain; version=0.0.4; charset=utf-8"
+                                    : "application/json";
+        if (buf_add(&c->resp.body, body, len))
+            api_error(&c->resp, 502, "the node's answer is larger than this server sends");
+        c->deferred_done = true;
+        lws_callback_on_writable(wsi);
+        return;
+    }
+}
+
 static int dispatch(struct http_server *srv, struct lws *wsi, struct conn *c)
 {
     /* The two request headers a handler may want (the dashboard's files: revalidation and
@@ -469,6 +546,8 @@ static int dispatch(struct http_server *srv, struct lws *wsi, struct conn *c)
         .method = c->method,
         .path = c->path,
         .query = query_arg,
+        .query_at = query_at,
+        .can_defer = true,
         .transport = wsi,
         .body = c->body_in.data,
         .body_len = c->body_in.len,
@@ -493,6 +572,8 @@ static int dispatch(struct http_server *srv, struct lws *wsi, struct conn *c)
         return sse_open(srv, wsi, c);
     } else {
         api_dispatch(srv->ctx, &req, &c->resp);
+        if (c->resp.deferred)
+            return defer(srv, wsi, c);
     }
     return start_response(wsi, c);
 }
@@ -534,6 +615,10 @@ static int on_http(struct http_server *srv, struct lws *wsi, struct conn *c, con
 
 static int on_writable(struct http_server *srv, struct lws *wsi, struct conn *c)
 {
+    if (c->deferred_done) {
+        c->deferred_done = false;
+        return start_response(wsi, c);
+    }
     if (!c->ready)
         return 0;
     size_t left = c->resp.body.len - c->sent;
@@ -607,7 +692,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, NULL, 0);
         return -1;
     case LWS_CALLBACK_CLOSED:
-        conn_release(c);
+        conn_release(srv, c);
         return 0;
     case LWS_CALLBACK_HTTP:
         return c && srv ? on_http(srv, wsi, c, in) : -1;
@@ -625,17 +710,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return c && srv ? on_writable(srv, wsi, c) : -1;
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
-        conn_release(c);
+        conn_release(srv, c);
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     }
 }
 
-static const struct lws_protocols protocols[] = {
-    {"http", callback, sizeof(struct conn), 0, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0},
-};
 
 /* libwebsockets reports client mistakes (an oversized header) as errors; a client could
  * fill the log with them, so at most LWS_LOG_BURST lines are written per minute. */
@@ -735,7 +816,9 @@ struct http_server *http_server_new(struct api_ctx *ctx, const struct config *cf
     struct in_addr v4;
     if (iface && inet_pton(AF_INET, iface, &v4) == 1)
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-    info.protocols = protocols;
+    srv->protocols[0] = (struct lws_protocols){"http", callback, sizeof(struct conn), 0, 0, NULL, 0};
+    srv->protocols[1] = hub_loop_protocol;
+    info.protocols = srv->protocols;
     info.vhost_name = "vigil";
     info.user = srv;
     info.retry_and_idle_policy = &srv->retry;
@@ -763,6 +846,16 @@ void http_server_free(struct http_server *srv)
     srv->ctx->streams = NULL;
     streams_free(srv->streams);
     free(srv);
+}
+
+struct lws_context *http_server_context(struct http_server *srv)
+{
+    return srv->lws;
+}
+
+struct lws_vhost *http_server_vhost(struct http_server *srv)
+{
+    return srv->vhost;
 }
 
 int http_server_port(const struct http_server *srv)

@@ -13,12 +13,16 @@
 #ifndef VIGIL_HTTP_H
 #define VIGIL_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api/api.h"
 #include "config/config.h"
 
 struct http_server;
+struct lws_context;
+struct lws_vhost;
 
 /* Creates the server and starts listening as cfg says. ctx is borrowed (it must outlive
  * the server). NULL with a message in err on failure (address in use, bad address...). */
@@ -42,6 +46,16 @@ void http_server_every_second(struct http_server *srv, void (*fn)(void *arg), vo
 /* Loop thread: fn(arg) runs on the loop after each http_server_wake(), once the board is
  * collected and before the posted notifications go out (the tailed log lines). */
 void http_server_on_wake(struct http_server *srv, void (*fn)(void *arg), void *arg);
+
+/* Loop thread: finishes the request deferred under id (struct api_resp's deferred) with
+ * the given status and body (copied; JSON, or Prometheus text when text). A request whose
+ * client has gone is forgotten. server is the struct http_server, as a hub_complete_fn. */
+void http_server_complete(void *server, uint64_t id, int status, bool text, const char *body,
+                          size_t len);
+/* The loop's libwebsockets context and vhost, for client connections on the same loop
+ * (src/hub/hub_loop.c). */
+struct lws_context *http_server_context(struct http_server *srv);
+struct lws_vhost *http_server_vhost(struct http_server *srv);
 
 /* Loop thread: applies settings that can change without a restart (the token, limits). */
 void http_server_reconfigure(struct http_server *srv, const struct config *cfg);

@@ -21,6 +21,7 @@
 #include "api/api.h"
 #include "api/http.h"
 #include "cli/cli.h"
+#include "cli/serve_hub.h"
 #include "cli/serve_history.h"
 #include "collect/gpu_pids.h"
 #include "collect/gpu_sampler.h"
@@ -247,6 +248,7 @@ static void reload(int argc, char **argv, struct config *live, struct http_serve
             log_warn("config", "'%s' changes only on restart; keeping the running value",
                      restart_only[i].name);
     }
+    serve_hub_reload(live, &next);
     if (!target_conf_same(&live->targets, &next.targets))
         log_warn("config", "[inference] and [cluster] sections change only on restart; keeping "
                            "the running targets");
@@ -313,6 +315,7 @@ int cli_serve(int argc, char **argv)
     struct api_ctx ctx = {.cfg = cfg, .store = store, .board = &board};
     struct http_server *srv = NULL;
     struct alerting alerting = {0};
+    struct serve_hub hub = {0};
     struct serve_history history = {0};
     if (!sampler || !gpu || !scraper) {
         log_error("serve", "out of memory at start-up");
@@ -348,6 +351,10 @@ int cli_serve(int argc, char **argv)
         log_error("serve", "out of memory at start-up");
         goto out;
     }
+    if (serve_hub_new(&hub, cfg, &ctx, srv) < 0) {
+        log_error("serve", "cannot set up the hub");
+        goto out;
+    }
     serve_history_restore(&history, agents.live, alerting.ev);
     /* One evaluation before serving, so /api/v1/alerts answers from the first request. */
     alert_evaluator_cycle(alerting.ev, clock_real_ms());
@@ -373,6 +380,10 @@ int cli_serve(int argc, char **argv)
                   : scrape_rc ? "scraper"
                   : alert_rc  ? "alert"
                               : "agent runs or log file");
+        goto out;
+    }
+    if (serve_hub_start(&hub) < 0) {
+        log_error("serve", "cannot start the hub thread");
         goto out;
     }
     log_info("serve", "vigil %s listening on http://%s%s%s:%d/ (interval %lldms, history %llds%s)",
@@ -405,8 +416,10 @@ out:
     scraper_free(scraper);
     target_models_free(models); /* both its users are joined */
     gpu_pids_free(agents.gpu_pids); /* the same */
+    serve_hub_stop(&hub, &ctx); /* the thread wakes the server, whose loop relays to it */
     atomic_store(&signal_server, NULL);
     http_server_free(srv);
+    serve_hub_free(&hub);
     ctx.agents = NULL;
     agents_live_free(agents.live);
     /* every producer is gone: the writer writes what is queued, then the store may go */

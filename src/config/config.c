@@ -13,6 +13,7 @@
 
 #include "config/agent_sections.h"
 #include "config/alert_sections.h"
+#include "config/node_sections.h"
 #include "config/option.h"
 #include "config/target_sections.h"
 #include "core/err.h"
@@ -104,6 +105,7 @@ const struct section_kind config_kinds[] = {
     {"inference", true, inference_opts, IK_NKEYS, inference_entry, inference_at_line},
     {"cluster", true, cluster_opts, CK_NKEYS, cluster_entry, cluster_at_line},
     {"logfile", true, logfile_opts, LK_NKEYS, logfile_entry, logfile_at_line},
+    {"node", true, node_opts, NDK_NKEYS, node_entry, node_at_line},
 };
 const size_t config_nkinds = COUNT(config_kinds);
 
@@ -665,7 +667,9 @@ int config_validate(const struct config *c, char *err, size_t errlen)
         return -VIGIL_EINVAL;
     }
     int rc = target_conf_validate(&c->targets, c->config_path, err, errlen);
-    return rc ? rc : logfile_conf_validate(&c->logfiles, c->config_path, err, errlen);
+    if (!rc)
+        rc = logfile_conf_validate(&c->logfiles, c->config_path, err, errlen);
+    return rc ? rc : node_conf_validate(&c->nodes, c->config_path, err, errlen);
 }
 
 /* --- printing -------------------------------------------------------------------------- */
@@ -715,4 +719,5 @@ void config_print(const struct config *c, FILE *out)
     alert_conf_print(&c->alerts, out);
     target_conf_print(&c->targets, out);
     logfile_conf_print(&c->logfiles, out);
+    node_conf_print(&c->nodes, out);
 }

@@ -20,6 +20,7 @@
 
 #include "config/agent_config.h"
 #include "config/alert_config.h"
+#include "config/node_config.h"
 #include "config/target_config.h"
 #include "core/log.h"
 
@@ -66,6 +67,9 @@ struct config {
 
     /* [logfile "NAME"]: NDJSON files of agent events to follow */
     struct logfile_confs logfiles;
+
+    /* [node "NAME"]: the other vigil daemons this one watches as a hub */
+    struct node_confs nodes;
 
     /* [stream] */
     int64_t ping_interval_ms;  /* WebSocket ping; a client silent for two is closed */
