@@ -5,6 +5,8 @@
 // sessionStorage (this tab only) and the fragment is removed from the address bar. Reads
 // send it as "Authorization: Bearer"; WebSocket and EventSource cannot send headers, so
 // /ws and /api/v1/stream get it as ?token=.
+import { withNode } from './nodes.js';
+
 const KEY = 'vigil.token';
 let memoryToken = '';
 
@@ -49,7 +51,8 @@ export function setToken(t) {
 let skewMs = 0;
 export const serverNow = () => Date.now() + skewMs;
 
-export async function getJSON(path, { timeoutMs = 8000 } = {}) {
+// hub: the hub's own document (its /health, /api/v1/nodes), whichever node is shown.
+export async function getJSON(path, { timeoutMs = 8000, hub = false } = {}) {
   const headers = {};
   const t = token();
   if (t) headers.authorization = `Bearer ${t}`;
@@ -57,7 +60,7 @@ export async function getJSON(path, { timeoutMs = 8000 } = {}) {
   const timer = setTimeout(() => ctl.abort(), timeoutMs);
   try {
     const t0 = Date.now();
-    const res = await fetch(path, { headers, cache: 'no-store', signal: ctl.signal });
+    const res = await fetch(hub ? path : withNode(path), { headers, cache: 'no-store', signal: ctl.signal });
     if (!res.ok) throw new HttpError(res.status, path);
     const doc = await res.json();
     if (path === '/health' && typeof doc.timestamp_ms === 'number')

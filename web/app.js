@@ -10,6 +10,8 @@ import { chartsAvailable, PALETTE, SeriesChart } from './charts.js';
 import { $, h, k, setAttr, setHidden, setText } from './dom.js';
 import * as f from './format.js';
 import { Live } from './live.js';
+import { localChannel, nodeChannels, selectedNode } from './nodes.js';
+import { startOverview } from './overview.js';
 import * as v from './views.js';
 
 const THROUGHPUT_WINDOW_S = 900;
@@ -23,6 +25,7 @@ const RANGES = [
 const CHART_POINTS = 900; // history is asked for with a step that gives about this many
 
 const app = {
+  node: selectedNode(), // the hub's node shown (nodes.js); null: this daemon
   info: null,
   endpoints: new Set(),
   intervalMs: 2000,
@@ -462,11 +465,11 @@ function setupRanges() {
 }
 
 // ---- start -------------------------------------------------------------------------------
-async function untilAnswered(path) {
+async function untilAnswered(path, opts) {
   let wait = 500;
   for (;;) {
     try {
-      return await getJSON(path);
+      return await getJSON(path, opts);
     } catch (e) {
       if (e instanceof HttpError) throw e;
       showState('disconnected', 'retrying');
@@ -494,21 +497,26 @@ async function boot() {
   takeTokenFromUrl();
   makeCharts();
   setInterval(v.checkStale, 1000);
-  const hl = await untilAnswered('/health');
+  const hl = await untilAnswered('/health', { hub: true });
   applyHealth(hl);
   if (hl.token_required && !token()) return askToken(false);
   // The live connection opens at once (its first values are the page's first figures);
   // what /api/v1/info says is applied before the first refresh.
   const ready = untilAnswered('/api/v1/info').then(applyInfo);
+  ready.then(() => startOverview({ node: app.node, intervalMs: app.intervalMs })).catch(() => {});
   const mode = new URLSearchParams(location.search).get('transport');
   app.live = new Live({
-    channels: ['system/*', 'system/gpu/*', 'inference/*', 'cluster', 'alerts', 'agents', 'events', 'perf/*'],
+    channels: nodeChannels(['system/*', 'system/gpu/*', 'inference/*', 'cluster', 'alerts', 'agents', 'events', 'perf/*'], app.node),
     mode: ['ws', 'sse', 'poll'].includes(mode) ? mode : 'ws',
     intervalMs: app.intervalMs,
-    onMessage,
+    // a hub's node: its channels come as node/NAME/... and go to the cards without it
+    onMessage: (m, c, d, t) => {
+      const lc = localChannel(c, app.node);
+      if (lc !== null) onMessage(m, lc, d, t);
+    },
     onState: showState,
     onConnected: () => ready.then(refresh).catch(() => {}),
-    poll,
+    poll: async () => (await poll()).map(([m, c, d, t]) => [m, nodeChannels([c], app.node)[0], d, t]),
   });
   // ?transport=none: documents once, no live connection (the benchmark feeds the page
   // itself through window.vigil.feed).
