@@ -21,6 +21,15 @@ static void same_or_abort(const struct config *a, const struct config *b)
         strcmp(a->sysfs, b->sysfs) != 0 || a->history_ms != b->history_ms ||
         a->max_series != b->max_series)
         abort();
+    /* [agents] and [logfile]: every value */
+    const struct agents_conf *x = &a->agents, *y = &b->agents;
+    if (x->max_events != y->max_events || x->max_depth != y->max_depth ||
+        x->max_id_bytes != y->max_id_bytes || x->max_text_bytes != y->max_text_bytes ||
+        x->max_context_bytes != y->max_context_bytes || x->max_sessions != y->max_sessions ||
+        x->max_requests != y->max_requests || x->max_projects != y->max_projects ||
+        x->max_tools != y->max_tools || x->idle_ms != y->idle_ms || x->stale_ms != y->stale_ms ||
+        !logfile_conf_same(&a->logfiles, &b->logfiles))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
