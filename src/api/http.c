@@ -71,6 +71,7 @@ struct conn {
     bool ready; /* a response is built and being written */
     bool initialised;
     bool sse;                 /* this HTTP response is an event stream */
+    bool rx_paused;           /* reading stopped until the client's queue drains */
     struct stream_client *sc; /* owned: a WebSocket or SSE client */
     struct buf ws_rx;         /* a WebSocket message being assembled */
     uint64_t deferred;        /* waiting for http_server_complete() with this id */
@@ -362,6 +363,10 @@ static int stream_write(struct lws *wsi, struct conn *c, enum lws_write_protocol
     if (lws_write(wsi, (unsigned char *)data, len, proto) < (int)len)
         return -1;
     streams_client_sent(c->sc);
+    if (c->rx_paused && !streams_client_backlogged(c->sc)) {
+        c->rx_paused = false;
+        lws_rx_flow_control(wsi, 1);
+    }
     return 0;
 }
 
@@ -452,6 +457,10 @@ static int ws_receive(struct http_server *srv, struct lws *wsi, struct conn *c, 
         return 0;
     api_rpc_message(srv->ctx, c->sc, c->ws_rx.data ? c->ws_rx.data : "", c->ws_rx.len);
     buf_reset(&c->ws_rx);
+    if (!c->rx_paused && streams_client_backlogged(c->sc)) {
+        c->rx_paused = true;
+        lws_rx_flow_control(wsi, 0);
+    }
     return 0;
 }
 
