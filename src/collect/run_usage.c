@@ -27,6 +27,7 @@
 
 #include "agents/text.h"
 #include "core/clock.h"
+#include "core/ticker.h"
 #include "core/err.h"
 #include "core/fault.h"
 #include "parse/proc_meminfo.h"
@@ -58,11 +59,8 @@ struct run_usage {
     long ticks_per_sec;
     long page_size;
 
-    pthread_mutex_t lock; /* guards want, results and stop */
-    pthread_cond_t wake;
-    bool stop;
-    bool started;
-    pthread_t thread;
+    pthread_mutex_t lock; /* guards want and results */
+    struct ticker ticker;
     struct project_pid *want;
     size_t n_want;
     struct run_usage_result *results;
@@ -115,40 +113,28 @@ struct run_usage *run_usage_new(const struct run_usage_opts *opts)
         return NULL;
     }
     pthread_mutex_init(&u->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&u->wake, &ca);
-    pthread_condattr_destroy(&ca);
     return u;
 }
 
-static void *run(void *arg);
+static void tick(void *arg)
+{
+    run_usage_cycle(arg, clock_mono_ns(), clock_real_ms());
+}
 
 int run_usage_start(struct run_usage *u)
 {
-    int rc = pthread_create(&u->thread, NULL, run, u);
-    if (rc)
-        return vigil_errno(rc);
-    u->started = true;
-    return 0;
+    ticker_init(&u->ticker, u->period_ms, 0, tick, u);
+    return ticker_start(&u->ticker);
 }
 
 void run_usage_free(struct run_usage *u)
 {
     if (!u)
         return;
-    if (u->started) {
-        pthread_mutex_lock(&u->lock);
-        u->stop = true;
-        pthread_cond_signal(&u->wake);
-        pthread_mutex_unlock(&u->lock);
-        pthread_join(u->thread, NULL);
-    }
-    if (u->want) { /* the lock exists once new() got past its allocations */
+    if (u->ticker.started)
+        ticker_release(&u->ticker);
+    if (u->want) /* the lock exists once new() got past its allocations */
         pthread_mutex_destroy(&u->lock);
-        pthread_cond_destroy(&u->wake);
-    }
     free(u->want);
     free(u->runs);
     free(u->results);
@@ -404,26 +390,3 @@ void run_usage_cycle(struct run_usage *u, int64_t mono_ns, int64_t now_ms)
     pthread_mutex_unlock(&u->lock);
 }
 
-static void *run(void *arg)
-{
-    struct run_usage *u = arg;
-    int64_t period = u->period_ms * 1000000;
-    int64_t next = clock_mono_ns();
-    pthread_mutex_lock(&u->lock);
-    for (;;) {
-        struct timespec due = {.tv_sec = next / 1000000000, .tv_nsec = next % 1000000000};
-        while (!u->stop && pthread_cond_timedwait(&u->wake, &u->lock, &due) != ETIMEDOUT)
-            ;
-        if (u->stop)
-            break;
-        pthread_mutex_unlock(&u->lock);
-        run_usage_cycle(u, clock_mono_ns(), clock_real_ms());
-        next += period;
-        int64_t now = clock_mono_ns();
-        if (next < now)
-            next = now + period - (now - next) % period;
-        pthread_mutex_lock(&u->lock);
-    }
-    pthread_mutex_unlock(&u->lock);
-    return NULL;
-}
