@@ -135,6 +135,29 @@ void api_json_ok(struct api_resp *resp)
     resp->content_type = "application/json";
 }
 
+void api_serve_doc(struct api_ctx *ctx, enum board_slot slot, int doc,
+                   void (*placeholder)(struct jsonw *w), const char *what,
+                   struct api_resp *resp)
+{
+    struct snap *s = board_get(ctx->board, slot);
+    const struct buf *d = s ? &s->doc[doc] : NULL;
+    int rc = 0;
+    if (d && d->len) {
+        rc = buf_add(&resp->body, d->data, d->len);
+    } else {
+        struct jsonw w;
+        jw_init(&w, &resp->body);
+        placeholder(&w);
+        rc = w.err;
+    }
+    if (!rc)
+        rc = buf_addc(&resp->body, '\n');
+    if (rc)
+        api_error(resp, 500, "cannot encode %s: response too large", what);
+    else
+        api_json_ok(resp);
+}
+
 int api_resp_header(struct api_resp *resp, const char *name, const char *value)
 {
     if (resp->n_headers >= API_RESP_HEADERS)

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/jsonw.h"
 #include "store/board.h"
 #include "store/store.h"
 
@@ -110,6 +111,11 @@ void api_error(struct api_resp *resp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Sets status 200 and JSON content type; the body is what the handler wrote. */
 void api_json_ok(struct api_resp *resp);
+/* Answers with document doc of the slot's current snap, encoded once by its producer; before
+ * the producer's first publish, with what placeholder writes. what names it in an error. */
+void api_serve_doc(struct api_ctx *ctx, enum board_slot slot, int doc,
+                   void (*placeholder)(struct jsonw *w), const char *what,
+                   struct api_resp *resp);
 /* Parses a time argument: unix ms, ISO-8601, "now", or relative to now ("-15m",
  * "now-1h"). 0 or -VIGIL_EINVAL. */
 int api_parse_time(const char *s, int64_t now, int64_t *out);

@@ -34,21 +34,5 @@ static void not_yet(struct jsonw *w)
 void api_alerts(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp)
 {
     (void)req;
-    struct snap *s = board_get(ctx->board, BOARD_ALERTS);
-    const struct buf *doc = s ? &s->doc[ALERT_DOC_API] : NULL;
-    int rc = 0;
-    if (doc && doc->len) {
-        rc = buf_add(&resp->body, doc->data, doc->len);
-    } else {
-        struct jsonw w;
-        jw_init(&w, &resp->body);
-        not_yet(&w);
-        rc = w.err;
-    }
-    if (!rc)
-        rc = buf_addc(&resp->body, '\n');
-    if (rc)
-        api_error(resp, 500, "cannot encode alerts: response too large");
-    else
-        api_json_ok(resp);
+    api_serve_doc(ctx, BOARD_ALERTS, ALERT_DOC_API, not_yet, "alerts", resp);
 }

@@ -29,21 +29,5 @@ static void starting(struct jsonw *w)
 void api_gpus(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp)
 {
     (void)req;
-    struct snap *gpu = board_get(ctx->board, BOARD_GPU);
-    const struct buf *doc = gpu ? &gpu->doc[GPU_DOC_GPUS] : NULL;
-    int rc = 0;
-    if (doc && doc->len) {
-        rc = buf_add(&resp->body, doc->data, doc->len);
-    } else {
-        struct jsonw w;
-        jw_init(&w, &resp->body);
-        starting(&w);
-        rc = w.err;
-    }
-    if (!rc)
-        rc = buf_addc(&resp->body, '\n');
-    if (rc)
-        api_error(resp, 500, "cannot encode GPU metrics: response too large");
-    else
-        api_json_ok(resp);
+    api_serve_doc(ctx, BOARD_GPU, GPU_DOC_GPUS, starting, "GPU metrics", resp);
 }
