@@ -73,6 +73,25 @@ int buf_addc(struct buf *b, char c)
     return buf_add(b, &c, 1);
 }
 
+size_t fmt_u64(char *out, uint64_t v)
+{
+    char rev[20];
+    size_t n = 0;
+    do {
+        rev[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = rev[n - 1 - i];
+    return n;
+}
+
+int buf_add_u64(struct buf *b, uint64_t v)
+{
+    char d[20];
+    return buf_add(b, d, fmt_u64(d, v));
+}
+
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
     char small[256];

@@ -1,6 +1,8 @@
 /* jsonw and buf: well-formed output, escaping, UTF-8 repair, caps latched as errors. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -96,4 +98,34 @@ Test(buf, caps_and_printf)
         cr_assert_eq(buf_printf(&big, "%s", chunk), 0);
     cr_assert_eq(big.len, 29900);
     buf_release(&big);
+}
+
+/* Integers and whole doubles skip printf; what they print must not change. */
+Test(jsonw, numbers_print_as_printf_would)
+{
+    const double d[] = {0,   -0.0,  1,     -1,    9999999999.0, 1e10, -9999999999.0, 12345678901.0,
+                        0.5, -3.25, 1e-12, 1e300, 123456.0};
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        struct buf b;
+        buf_init(&b, 64);
+        struct jsonw w;
+        jw_init(&w, &b);
+        jw_double(&w, d[i]);
+        char want[64];
+        snprintf(want, sizeof want, "%.10g", d[i] == 0 ? 0.0 : d[i]);
+        cr_assert_str_eq(b.data, want, "%.17g", d[i]);
+        buf_release(&b);
+    }
+    const int64_t n[] = {0, -1, 7, INT64_MIN, INT64_MAX, -1000000};
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+        struct buf b;
+        buf_init(&b, 64);
+        struct jsonw w;
+        jw_init(&w, &b);
+        jw_int(&w, n[i]);
+        char want[32];
+        snprintf(want, sizeof want, "%lld", (long long)n[i]);
+        cr_assert_str_eq(b.data, want);
+        buf_release(&b);
+    }
 }

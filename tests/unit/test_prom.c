@@ -1,6 +1,7 @@
 /* prom and host_encode: exposition lines, label escaping, and a host sample's documents. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,4 +88,46 @@ Test(host_encode, prometheus_in_base_units)
                    "no rate before the second reading");
     cr_assert_null(strstr(b.data, "vigil_load1"), "an invalid part is left out");
     buf_release(&b);
+}
+
+/* Whole numbers skip printf; what they print must not change. */
+Test(prom, numbers_print_as_printf_would)
+{
+    const double v[] = {0,
+                        -0.0,
+                        1,
+                        -1,
+                        42,
+                        1e16,
+                        99999999999999984.0,
+                        1e17,
+                        -1e17,
+                        123456789,
+                        1.5,
+                        -2.5,
+                        1e-9,
+                        4294967296.0,
+                        3e20,
+                        1e300,
+                        -7e16,
+                        0.30000000000000004};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        struct buf b;
+        buf_init(&b, 256);
+        cr_assert_eq(prom_sample(&b, "m", NULL, v[i]), 0);
+        char want[64];
+        snprintf(want, sizeof want, "m %.17g\n", v[i]);
+        cr_assert_str_eq(b.data, want, "%.17g", v[i]);
+        buf_release(&b);
+    }
+    const uint64_t u[] = {0, 9, 10, 18446744073709551615ull, 1000000000000ull};
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
+        struct buf b;
+        buf_init(&b, 256);
+        cr_assert_eq(prom_sample_u64(&b, "m", NULL, u[i]), 0);
+        char want[64];
+        snprintf(want, sizeof want, "m %llu\n", (unsigned long long)u[i]);
+        cr_assert_str_eq(b.data, want);
+        buf_release(&b);
+    }
 }
