@@ -64,7 +64,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 # Test helpers' objects are made by a pattern rule; keep them between runs.
 .SECONDARY: $(UNIT_HELPER_OBJ)
 
-.PHONY: all run deps test check unit race e2e fuzz fuzz-smoke bench lint format format-check clean
+.PHONY: all run deps test check unit race e2e fuzz fuzz-smoke bench bench-peers lint format format-check clean
 .DEFAULT_GOAL := all
 
 all: $(B)/vigil
@@ -201,6 +201,11 @@ fuzz: $(FUZZ_BIN)
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(FAKE_LIB)
 	@sh bench/run.sh
+
+# vigil beside netdata, Glances and node_exporter (installed from Debian's packages), all on
+# loopback: CPU, memory, HTTP speed and series in one run of about 7 minutes.
+bench-peers: deps
+	@sh bench/peers
 
 # --- installing ----------------------------------------------------------------------
 
