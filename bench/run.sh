@@ -34,7 +34,8 @@ fi
 #    cycles is its memory with a full hour; the API is exercised first so that its buffers
 #    count too.
 log=$(mktemp)
-$B/vigil serve --listen 127.0.0.1:0 --interval 1s --history 1h 2>"$log" &
+data=$(mktemp -d) # history on disk goes here, not into the user's state directory
+$B/vigil serve --listen 127.0.0.1:0 --interval 1s --history 1h --data-dir "$data" 2>"$log" &
 pid=$!
 port=""
 for _ in $(seq 100); do
@@ -66,6 +67,7 @@ fi
 kill -TERM $pid
 wait $pid || true
 rm -f "$log"
+rm -rf "$data"
 
 # 4. GET /metrics on a fleet-sized node: fake GPUs and inference targets driven from Node.
 if command -v node >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1; then

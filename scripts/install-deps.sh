@@ -11,6 +11,8 @@ PKGS="make gcc pkg-config libwebsockets-dev libinih-dev libjansson-dev libcurl4-
 libsqlite3-dev libncurses-dev"
 # tests: unit tests, fuzzing, end-to-end clients, promtool, load and profiling tools
 PKGS="$PKGS libcriterion-dev clang libclang-rt-14-dev curl prometheus wrk valgrind procps"
+# the history tests check vigil.db with the sqlite3 command (PRAGMA integrity_check)
+PKGS="$PKGS sqlite3"
 # the dashboard's browser tests and bench: Debian's Chromium, driven by playwright-core
 PKGS="$PKGS chromium"
 # systemd-analyze, to verify the unit in deploy/ (nothing is started from the package)

@@ -40,7 +40,7 @@
 #define PERIODS_PER_TICK  120  /* catch-up after an outage spreads over ticks */
 #define COARSE_PER_TICK   4
 #define RETENTION_ROWS    1000 /* rows one retention step may delete */
-#define RETENTION_EVERY   10000
+#define RETENTION_EVERY   60000
 #define VACUUM_EVERY      60000
 #define VACUUM_PAGES      256
 #define BUSY_TIMEOUT_MS   200
