@@ -48,7 +48,8 @@ static int64_t thread_cpu_ns(void)
 static double value(int s, int64_t t)
 {
     double x = (double)(t / SEC) / 600.0 + s;
-    return 50 + 30 * (x - (double)(int64_t)x) + (double)((t / SEC * 7919 + s * 104729) % 1000) / 997.0;
+    return 50 + 30 * (x - (double)(int64_t)x) +
+           (double)((t / SEC * 7919 + s * 104729) % 1000) / 997.0;
 }
 
 static struct persist *writer(const char *dir, struct store *st)
@@ -184,10 +185,10 @@ static void api_latency(const char *dir, int runs)
     char from[32], to[32];
     snprintf(from, sizeof from, "%lld", (long long)(end - DAY));
     snprintf(to, sizeof to, "%lld", (long long)end);
-    struct fake_query q = {{"series", "bench.0.value", "from", from, "to", to, "step", "60s",
-                            NULL}};
-    struct api_req req = {.method = HTTP_GET, .path = "/api/v1/history", .query = query,
-                          .transport = &q};
+    struct fake_query q = {
+        {"series", "bench.0.value", "from", from, "to", to, "step", "60s", NULL}};
+    struct api_req req = {
+        .method = HTTP_GET, .path = "/api/v1/history", .query = query, .transport = &q};
     int64_t *ns = calloc((size_t)runs, sizeof *ns);
     size_t points = 0;
     for (int i = -20; i < runs; i++) {
@@ -209,8 +210,8 @@ static void api_latency(const char *dir, int runs)
     printf("GET /api/v1/history, 24 h of one series at a 1-minute step (%zu points, %zu bytes, "
            "rollups from disk and the last minutes from memory): median %.2f ms, p99 %.2f ms "
            "over %d requests (target < 5 ms)\n",
-           points + 1, resp.body.len, (double)ns[runs / 2] / 1e6,
-           (double)ns[runs * 99 / 100] / 1e6, runs);
+           points + 1, resp.body.len, (double)ns[runs / 2] / 1e6, (double)ns[runs * 99 / 100] / 1e6,
+           runs);
     free(ns);
     buf_release(&resp.body);
     board_release(&board);

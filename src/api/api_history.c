@@ -35,7 +35,7 @@
 #define HISTORY_MAX_POINTS     2000000
 #define HISTORY_MAX_DISK_ROWS  200000
 #define HISTORY_DISK_BUDGET_MS 250
-#define HISTORY_DEFAULT_MS     (15 * 60 * (int64_t)1000)
+#define HISTORY_DEFAULT_MS     ((int64_t)15 * 60 * 1000)
 
 int api_parse_time(const char *s, int64_t now, int64_t *out)
 {

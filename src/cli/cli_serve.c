@@ -241,6 +241,14 @@ static void reload(int argc, char **argv, struct config *live, struct http_serve
         {"max_series", offsetof(struct config, max_series), sizeof next.max_series},
         {"max_header_bytes", offsetof(struct config, max_header_bytes),
          sizeof next.max_header_bytes},
+        {"data_dir", offsetof(struct config, data_dir), sizeof next.data_dir},
+        {"persist", offsetof(struct config, persist), sizeof next.persist},
+        {"rollup_interval", offsetof(struct config, rollup_ms), sizeof next.rollup_ms},
+        {"retention", offsetof(struct config, retention_ms), sizeof next.retention_ms},
+        {"events_retention", offsetof(struct config, events_retention_ms),
+         sizeof next.events_retention_ms},
+        {"tasks_retention", offsetof(struct config, tasks_retention_ms),
+         sizeof next.tasks_retention_ms},
     };
     for (size_t i = 0; i < sizeof restart_only / sizeof restart_only[0]; i++) {
         if (memcmp((char *)live + restart_only[i].off, (char *)&next + restart_only[i].off,

@@ -67,8 +67,7 @@ void serve_history_restore(struct serve_history *h, struct agents_live *live,
         if (!rc && ev)
             rc = persist_restore_alerts(h->r, ev, ALERTS_RECENT, &c);
         if (rc)
-            log_warn("history", "cannot read everything back from disk: %s",
-                     vigil_strerror(rc));
+            log_warn("history", "cannot read everything back from disk: %s", vigil_strerror(rc));
         log_info("history",
                  "from disk: %zu events, %zu model calls, %zu task outcomes of the last 24 h, "
                  "%zu alert states, %zu alert changes",

@@ -90,11 +90,10 @@ bool disk_reader_ok(struct disk_reader *r)
     if (gen == 0 || now < r->retry_at_ns)
         return false;
     r->retry_at_ns = now + RETRY_NS;
-    int rc = sqlite3_open_v2(persist_path(r->p), &r->db,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(persist_path(r->p), &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                             NULL);
     for (int i = 0; i < RQ_N && rc == SQLITE_OK; i++)
-        rc = sqlite3_prepare_v3(r->db, rq_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->rq[i],
-                                NULL);
+        rc = sqlite3_prepare_v3(r->db, rq_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->rq[i], NULL);
     if (rc != SQLITE_OK) {
         close_db(r);
         return false;
@@ -144,8 +143,7 @@ int disk_reader_series(struct disk_reader *r, const char *pattern,
 }
 
 int disk_reader_rollups(struct disk_reader *r, const char *series, bool coarse, int64_t from_ms,
-                        int64_t to_ms, int (*fn)(void *arg, const struct disk_row *row),
-                        void *arg)
+                        int64_t to_ms, int (*fn)(void *arg, const struct disk_row *row), void *arg)
 {
     if (!disk_reader_ok(r))
         return -VIGIL_EIO;
@@ -237,7 +235,7 @@ static void event_row(sqlite3_stmt *st, void *ctx)
     e.ts_ms = sqlite3_column_int64(st, 1);
     int level = sqlite3_column_int(st, 2);
     e.level = level >= INGEST_INFO && level <= INGEST_ERROR_LEVEL ? (enum ingest_level)level
-                                                                   : INGEST_INFO;
+                                                                  : INGEST_INFO;
     copy_col(e.source, sizeof e.source, st, 3);
     copy_col(e.message, sizeof e.message, st, 4);
     copy_col(e.context, sizeof e.context, st, 5);
@@ -286,10 +284,9 @@ int disk_reader_model_calls(struct disk_reader *r, size_t limit,
 static void task_row(sqlite3_stmt *st, void *ctx)
 {
     const struct task_cb *cb = ctx;
-    cb->fn(
-        cb->arg, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
-        (uint64_t)sqlite3_column_int64(st, 2), sqlite3_column_double(st, 3),
-        (uint64_t)sqlite3_column_int64(st, 4));
+    cb->fn(cb->arg, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+           (uint64_t)sqlite3_column_int64(st, 2), sqlite3_column_double(st, 3),
+           (uint64_t)sqlite3_column_int64(st, 4));
 }
 
 int disk_reader_task_minutes(struct disk_reader *r, int64_t since_ms,
@@ -307,8 +304,7 @@ int disk_reader_task_minutes(struct disk_reader *r, int64_t since_ms,
 static void error_row(sqlite3_stmt *st, void *ctx)
 {
     const struct error_cb *cb = ctx;
-    cb->fn(cb->arg, sqlite3_column_int64(st, 0),
-                                                   (uint64_t)sqlite3_column_int64(st, 1));
+    cb->fn(cb->arg, sqlite3_column_int64(st, 0), (uint64_t)sqlite3_column_int64(st, 1));
 }
 
 int disk_reader_error_minutes(struct disk_reader *r, int64_t since_ms,

@@ -49,8 +49,7 @@ struct disk_row {
  * oldest first, to fn; fn returns 0 to go on. 0, -VIGIL_E2BIG past the deadline, or
  * another negative code. A series not on disk has no rows. */
 int disk_reader_rollups(struct disk_reader *r, const char *series, bool coarse, int64_t from_ms,
-                        int64_t to_ms, int (*fn)(void *arg, const struct disk_row *row),
-                        void *arg);
+                        int64_t to_ms, int (*fn)(void *arg, const struct disk_row *row), void *arg);
 
 /* --- what start-up gives back to the agents and the alerts ----------------------------- */
 

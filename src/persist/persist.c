@@ -34,17 +34,17 @@
 #include "persist/schema.h"
 #include "store/store.h"
 
-#define PATH_MAX_LEN      1024
-#define BACKOFF_FIRST_MS  1000
-#define BACKOFF_MAX_MS    30000
-#define PERIODS_PER_TICK  120  /* catch-up after an outage spreads over ticks */
-#define COARSE_PER_TICK   4
-#define RETENTION_ROWS    1000 /* rows one retention step may delete */
-#define RETENTION_EVERY   60000
-#define VACUUM_EVERY      60000
-#define VACUUM_PAGES      256
-#define BUSY_TIMEOUT_MS   200
-#define WAL_LIMIT_BYTES   (4 << 20)
+#define PATH_MAX_LEN     1024
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS   30000
+#define PERIODS_PER_TICK 120 /* catch-up after an outage spreads over ticks */
+#define COARSE_PER_TICK  4
+#define RETENTION_ROWS   1000 /* rows one retention step may delete */
+#define RETENTION_EVERY  60000
+#define VACUUM_EVERY     60000
+#define VACUUM_PAGES     256
+#define BUSY_TIMEOUT_MS  200
+#define WAL_LIMIT_BYTES  (4 << 20)
 
 enum stmt {
     ST_SERIES_INS,
@@ -340,8 +340,7 @@ static int64_t meta_get(sqlite3 *db, const char *key)
 {
     sqlite3_stmt *st;
     int64_t v = 0;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
@@ -354,9 +353,8 @@ static int64_t meta_get(sqlite3 *db, const char *key)
  * schema refused (newer, not ours) comes back as SQLITE_ERROR with *why set. */
 static int open_checked(struct persist *p, char *why, size_t n)
 {
-    int rc = sqlite3_open_v2(p->path, &p->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        p->path, &p->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_extended_result_codes(p->db, 1);
@@ -372,8 +370,7 @@ static int open_checked(struct persist *p, char *why, size_t n)
     if (rc == SQLITE_OK)
         rc = exec_text(p->db, "PRAGMA journal_mode=WAL", mode, sizeof mode);
     if (rc == SQLITE_OK && strcmp(mode, "wal") != 0) {
-        snprintf(why, n, "cannot use WAL mode for %s (journal mode '%s')", PERSIST_DB_NAME,
-                 mode);
+        snprintf(why, n, "cannot use WAL mode for %s (journal mode '%s')", PERSIST_DB_NAME, mode);
         return SQLITE_CANTOPEN;
     }
     if (rc == SQLITE_OK)
@@ -399,8 +396,7 @@ static int open_checked(struct persist *p, char *why, size_t n)
     if (mrc < 0)
         return src != SQLITE_OK ? src : SQLITE_ERROR;
     for (int i = 0; i < ST_N && rc == SQLITE_OK; i++)
-        rc = sqlite3_prepare_v3(p->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &p->st[i],
-                                NULL);
+        rc = sqlite3_prepare_v3(p->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &p->st[i], NULL);
     return rc;
 }
 
@@ -419,8 +415,8 @@ static void open_positions(struct persist *p, int64_t now)
     atomic_store(&p->rollup_end, rollup_end);
     if (p->o.coarse_ms) {
         int64_t oldest = rollup_floor(now - p->o.keep_ms[RETAIN_ROLLUPS], p->o.coarse_ms);
-        int64_t c = coarse_end ? coarse_end
-                               : rollup_floor(rollup_end ? rollup_end : now, p->o.coarse_ms);
+        int64_t c =
+            coarse_end ? coarse_end : rollup_floor(rollup_end ? rollup_end : now, p->o.coarse_ms);
         p->coarse_next_ms = c > oldest ? c : oldest;
         atomic_store(&p->coarse_end, coarse_end ? coarse_end : p->coarse_next_ms);
     }

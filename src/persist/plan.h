@@ -31,10 +31,10 @@ struct plan_input {
     int64_t ring_oldest_ms;
     /* disk: false when it cannot be read (then only the ring answers) */
     bool disk;
-    int64_t rollup_ms;      /* the rollup interval */
-    int64_t rollup_end_ms;  /* periods before this are on disk */
-    int64_t coarse_ms;      /* the coarse width, a multiple of rollup_ms; 0: no coarse tier */
-    int64_t coarse_end_ms;  /* coarse periods before this are on disk */
+    int64_t rollup_ms;     /* the rollup interval */
+    int64_t rollup_end_ms; /* periods before this are on disk */
+    int64_t coarse_ms;     /* the coarse width, a multiple of rollup_ms; 0: no coarse tier */
+    int64_t coarse_end_ms; /* coarse periods before this are on disk */
 };
 
 struct plan_seg {

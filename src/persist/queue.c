@@ -12,8 +12,8 @@
 #include "core/err.h"
 #include "core/fault.h"
 
-struct pq_item *pq_item_new(unsigned kind, const char *const *strs, unsigned nstr,
-                            const void *blob, size_t blob_len)
+struct pq_item *pq_item_new(unsigned kind, const char *const *strs, unsigned nstr, const void *blob,
+                            size_t blob_len)
 {
     if (nstr > PQ_STRS)
         return NULL;
@@ -167,8 +167,7 @@ void pq_put_back(struct pqueue *q, struct pq_item *list)
 
 bool pq_wait(struct pqueue *q, int64_t deadline_ns, bool for_records)
 {
-    struct timespec ts = {.tv_sec = deadline_ns / 1000000000,
-                          .tv_nsec = deadline_ns % 1000000000};
+    struct timespec ts = {.tv_sec = deadline_ns / 1000000000, .tv_nsec = deadline_ns % 1000000000};
     pthread_mutex_lock(&q->lock);
     int rc = 0;
     while (!q->stop && !(for_records && q->items >= q->wake_at) && rc != ETIMEDOUT)

@@ -32,8 +32,8 @@ struct pq_item {
 
 /* Returns a new item of kind with copies of strs[0..nstr) (NULL counts as "") and of blob,
  * or NULL when out of memory. Numbers are zero; the caller fills them. */
-struct pq_item *pq_item_new(unsigned kind, const char *const *strs, unsigned nstr,
-                            const void *blob, size_t blob_len);
+struct pq_item *pq_item_new(unsigned kind, const char *const *strs, unsigned nstr, const void *blob,
+                            size_t blob_len);
 void pq_item_free_list(struct pq_item *list);
 
 struct pqueue {

@@ -10,8 +10,8 @@
 #include "persist/disk_reader.h"
 #include "persist/persist.h"
 
-#define DAY_MS  (24 * 3600 * 1000LL)
-#define HOUR_MS (3600 * 1000LL)
+#define DAY_MS  (24LL * 3600 * 1000)
+#define HOUR_MS (3600LL * 1000)
 
 static void sink_event(void *arg, const struct agent_event *e)
 {

@@ -72,8 +72,8 @@ static int rollups_step(struct retention *r, sqlite3 *db, int64_t cutoff_s, int 
                         int *sqlite_rc)
 {
     sqlite3_stmt *ids;
-    int rc = sqlite3_prepare_v2(db, "SELECT id FROM series WHERE id >= ?1 ORDER BY id LIMIT ?2",
-                                -1, &ids, NULL);
+    int rc = sqlite3_prepare_v2(db, "SELECT id FROM series WHERE id >= ?1 ORDER BY id LIMIT ?2", -1,
+                                &ids, NULL);
     if (rc != SQLITE_OK) {
         *sqlite_rc = rc;
         return -VIGIL_EIO;

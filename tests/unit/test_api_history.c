@@ -117,8 +117,8 @@ TestSuite(api_history, .init = setup, .fini = teardown);
 
 static json_t *get(struct fake_query *q, int status)
 {
-    struct api_req req = {.method = HTTP_GET, .path = "/api/v1/history", .query = query,
-                          .transport = q};
+    struct api_req req = {
+        .method = HTTP_GET, .path = "/api/v1/history", .query = query, .transport = q};
     buf_reset(&resp.body);
     api_dispatch(&ctx, &req, &resp);
     cr_assert_eq(resp.status, status, "%d: %s", resp.status, resp.body.data);
@@ -152,8 +152,8 @@ static char *ms(char *buf, int64_t t)
 Test(api_history, rollups_before_memory_then_memory)
 {
     char from[24], to[24];
-    struct fake_query q = {{"series", "x.value", "from", ms(from, T), "to",
-                            ms(to, restart + 5 * MIN), NULL}};
+    struct fake_query q = {
+        {"series", "x.value", "from", ms(from, T), "to", ms(to, restart + 5 * MIN), NULL}};
     json_t *doc = get(&q, 200);
     cr_assert_eq(json_integer_value(json_object_get(doc, "rollup_ms")), MIN);
     json_t *pts = points(doc, 0);
@@ -199,8 +199,8 @@ Test(api_history, a_step_over_both_tiers_weights_by_count)
 Test(api_history, agg_picks_the_minimum_or_the_maximum)
 {
     char from[24], to[24];
-    struct fake_query q = {{"series", "x.value", "from", ms(from, T), "to",
-                            ms(to, T + HOUR - 1), "step", "1h", "agg", "max", NULL}};
+    struct fake_query q = {{"series", "x.value", "from", ms(from, T), "to", ms(to, T + HOUR - 1),
+                            "step", "1h", "agg", "max", NULL}};
     json_t *doc = get(&q, 200);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "agg")), "max");
     cr_assert_float_eq(val_at(points(doc, 0), 0), 59.5, 1e-9);

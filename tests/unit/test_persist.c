@@ -227,8 +227,11 @@ Test(persist, queued_records_are_written_in_one_batch)
     snprintf(e.message, sizeof e.message, "it's \"broken\"");
     snprintf(e.context, sizeof e.context, "{\"k\":1}");
     cr_assert_eq(persist_event(p, &e), 0);
-    struct agent_model_call c = {.ts_ms = T0 + 2, .has_latency = true, .latency_ms = 12.5,
-                                 .input_tokens = 10, .output_tokens = 20};
+    struct agent_model_call c = {.ts_ms = T0 + 2,
+                                 .has_latency = true,
+                                 .latency_ms = 12.5,
+                                 .input_tokens = 10,
+                                 .output_tokens = 20};
     snprintf(c.model, sizeof c.model, "llama");
     cr_assert_eq(persist_model_call(p, &c), 0);
     cr_assert_eq(persist_task(p, T0 + 3, "t1", NULL, INGEST_TASK_TIMEOUT, true, 1500), 0);
@@ -370,8 +373,7 @@ Test(persist, a_newer_database_is_reported_and_left_alone)
     sqlite3 *db;
     sqlite3_open(path, &db);
     char sql[96];
-    snprintf(sql, sizeof sql, "PRAGMA user_version=%d; CREATE TABLE later(x)",
-             SCHEMA_VERSION + 1);
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d; CREATE TABLE later(x)", SCHEMA_VERSION + 1);
     sqlite3_exec(db, sql, NULL, NULL, NULL);
     sqlite3_close(db);
 

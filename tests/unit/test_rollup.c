@@ -5,8 +5,8 @@
 
 #include "persist/rollup.h"
 
-#define SEC  1000LL
-#define MIN  (60 * SEC)
+#define SEC 1000LL
+#define MIN (60 * SEC)
 /* 2026-01-01T10:00:00Z */
 #define T10 1767261600000LL
 

@@ -34,8 +34,8 @@ Test(schema, a_new_database_gets_every_table)
     char err[256] = "";
     cr_assert_eq(schema_migrate(db, SCHEMA_VERSION, NULL, err, sizeof err), 0, "%s", err);
     cr_assert_eq(schema_version(db), SCHEMA_VERSION);
-    const char *tables[] = {"meta",   "series", "rollups",     "rollups_coarse", "events",
-                            "model_calls", "tasks", "alert_state", "alert_events"};
+    const char *tables[] = {"meta",        "series", "rollups",     "rollups_coarse", "events",
+                            "model_calls", "tasks",  "alert_state", "alert_events"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         cr_assert(has_table(db, tables[i]), "no table %s", tables[i]);
     /* again: nothing to do */
@@ -60,8 +60,8 @@ Test(schema, each_older_version_migrates_and_keeps_its_rows)
         cr_assert_eq(schema_version(db), SCHEMA_VERSION);
         cr_assert(has_table(db, "alert_state"));
         sqlite3_stmt *st;
-        sqlite3_prepare_v2(db, "SELECT avg, n FROM rollups WHERE series = 1 AND ts = 100", -1,
-                           &st, NULL);
+        sqlite3_prepare_v2(db, "SELECT avg, n FROM rollups WHERE series = 1 AND ts = 100", -1, &st,
+                           NULL);
         cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
         cr_assert_eq(sqlite3_column_double(st, 0), 2);
         cr_assert_eq(sqlite3_column_int(st, 1), 4);
