@@ -7,14 +7,16 @@
  *   step    a duration ("10s") or ms; each step-aligned bucket becomes one point; default:
  *           every point at its tier's resolution
  *   agg     avg (default), min or max: what a bucket, and a rollup, stands for
- * Answers {"from","to","step_ms","agg","rollup_ms","series":[{"name","unit","points":
- * [[ms,v],..]}]}. Any range is answered: memory (every sample) where it covers the range,
- * rollups on disk before that, chosen by persist/plan.c; rollup_ms is null when disk was
- * not read. Points from a rollup are stamped with its period's start.
+ * Answers {"from","to","step_ms","agg","rollup_ms","reduced","series":[{"name","unit",
+ * "points":[[ms,v],..]}]}. Any range is answered: memory (every sample) where it covers the
+ * range, rollups on disk before that, chosen by persist/plan.c; rollup_ms is null when disk
+ * was not read; reduced is true when the range was too long to read at the rollup interval
+ * and hourly rollups answered instead. Points from a rollup are stamped with its period's
+ * start.
  *
  * Limits, so one request cannot hold the loop: at most HISTORY_MAX_SERIES series and
- * HISTORY_MAX_POINTS points per answer, at most HISTORY_MAX_DISK_ROWS rollups read (a
- * larger step reads hourly rollups instead), and disk reads stop at HISTORY_DISK_BUDGET_MS.
+ * HISTORY_MAX_POINTS points per answer, at most HISTORY_MAX_DISK_ROWS rollups read (more
+ * would be: hourly rollups instead, then 413), and disk reads stop at HISTORY_DISK_BUDGET_MS.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -402,6 +404,7 @@ static void write_answer(struct api_ctx *ctx, const struct query *q, struct answ
         jw_kint(w, "rollup_ms", a->disk.rollup_ms);
     else
         jw_knull(w, "rollup_ms");
+    jw_kbool(w, "reduced", a->disk.coarse_only);
     jw_key(w, "series");
     jw_arr_begin(w);
     struct emit e = {.w = w, .step = q->step, .agg = q->agg};
@@ -443,6 +446,11 @@ void api_history(struct api_ctx *ctx, const struct api_req *req, struct api_resp
     }
     a.disk_ok = disk_input(ctx, &a.disk);
     a.err = check_budget(ctx, q, &a);
+    if (a.err == 413 && a.disk_ok && a.disk.coarse_ms > 0) {
+        /* too long to read at the rollup interval: hourly rollups, fewer points */
+        a.disk.coarse_only = true;
+        a.err = check_budget(ctx, q, &a);
+    }
     struct jsonw w;
     jw_init(&w, &resp->body);
     if (!a.err) {

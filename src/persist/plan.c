@@ -45,9 +45,10 @@ void plan_range(const struct plan_input *in, struct plan *out)
     out->n = 0;
     bool disk = in->disk && in->rollup_ms > 0;
     int64_t step = in->step_ms;
-    bool by_rollups = disk && step >= in->rollup_ms && step % in->rollup_ms == 0;
+    bool coarse = disk && in->coarse_ms > 0 && in->coarse_end_ms > 0;
     bool by_coarse =
-        by_rollups && in->coarse_ms > 0 && step >= in->coarse_ms && step % in->coarse_ms == 0;
+        coarse && (in->coarse_only || (step >= in->coarse_ms && step % in->coarse_ms == 0));
+    bool by_rollups = by_coarse || (disk && step >= in->rollup_ms && step % in->rollup_ms == 0);
     int64_t split = disk ? split_at(in, by_rollups) : in->from_ms;
     if (split > in->from_ms) {
         int64_t rollups_from = rollup_floor(in->from_ms, in->rollup_ms);

@@ -10,8 +10,9 @@
  * `step` chooses the resolution: a step that is a whole number of coarse widths reads
  * coarse rollups where they exist, a whole number of rollup intervals reads rollups, and
  * anything finer (or no step) reads the ring wherever it covers the range, rollups only
- * before it. The edge between rollups and the ring is put on a period edge when rollups
- * reach that far, so no period is counted twice and none is left out.
+ * before it; coarse_only asks for coarse rollups whatever the step. The edge between
+ * rollups and the ring is put on a period edge when rollups reach that far, so no period is
+ * counted twice and none is left out.
  *
  * Pure: the caller says what each tier holds and when "now" is.
  */
@@ -35,6 +36,9 @@ struct plan_input {
     int64_t rollup_end_ms; /* periods before this are on disk */
     int64_t coarse_ms;     /* the coarse width, a multiple of rollup_ms; 0: no coarse tier */
     int64_t coarse_end_ms; /* coarse periods before this are on disk */
+    /* read coarse rollups wherever they exist, whatever the step: for a range too long to
+     * read at the rollup interval */
+    bool coarse_only;
 };
 
 struct plan_seg {

@@ -156,6 +156,7 @@ Test(api_history, rollups_before_memory_then_memory)
         {"series", "x.value", "from", ms(from, T), "to", ms(to, restart + 5 * MIN), NULL}};
     json_t *doc = get(&q, 200);
     cr_assert_eq(json_integer_value(json_object_get(doc, "rollup_ms")), MIN);
+    cr_assert(json_is_false(json_object_get(doc, "reduced")));
     json_t *pts = points(doc, 0);
     /* 120 minutes from disk, then memory every 10 s from the restart */
     cr_assert_eq(json_array_size(pts), 120 + 31, "%zu", json_array_size(pts));
@@ -248,6 +249,15 @@ Test(api_history, a_range_that_reads_too_much_of_the_disk_is_refused)
     struct fake_query q = {{"series", "x.value", "from", "0", NULL}};
     json_t *doc = get(&q, 413);
     cr_assert(strstr(json_string_value(json_object_get(doc, "error")), "larger step"));
+    json_decref(doc);
+    /* a long range at a fine step: hourly rollups answer, and the answer says so */
+    struct fake_query long_fine = {{"series", "x.value", "from", "-200d", "step", "10m", NULL}};
+    doc = get(&long_fine, 200);
+    cr_assert(json_is_true(json_object_get(doc, "reduced")));
+    json_t *pts = points(doc, 0);
+    cr_assert_eq(ts_at(pts, 0), T);
+    cr_assert_float_eq(val_at(pts, 0), 29.75, 1e-6);
+    cr_assert_eq(ts_at(pts, 1), T + HOUR);
     json_decref(doc);
     /* the same range at a day's step reads hourly rollups: fine */
     struct fake_query day = {{"series", "x.value", "from", "-30d", "step", "1d", NULL}};

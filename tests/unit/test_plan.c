@@ -196,3 +196,21 @@ Test(plan, segments_are_ordered_and_disjoint_for_any_input)
         }
     }
 }
+
+Test(plan, coarse_only_reads_hours_whatever_the_step)
+{
+    /* a week at an 11-minute step is too much to read by the minute: hours instead */
+    struct plan_input in = base(NOW - 7 * 24 * HOUR, NOW, 11 * MIN);
+    in.coarse_only = true;
+    struct plan p;
+    plan_range(&in, &p);
+    cr_assert_eq(p.n, 3);
+    seg_is(&p, 0, PLAN_COARSE, NOW - 7 * 24 * HOUR, NOW - HOUR);
+    seg_is(&p, 1, PLAN_ROLLUP, NOW - HOUR, NOW - MIN);
+    seg_is(&p, 2, PLAN_RING, NOW - MIN, NOW);
+    /* without coarse rollups on disk it changes nothing */
+    in.coarse_end_ms = 0;
+    in.step_ms = 0;
+    plan_range(&in, &p);
+    seg_is(&p, 0, PLAN_ROLLUP, NOW - 7 * 24 * HOUR, NOW - HOUR + MIN);
+}
