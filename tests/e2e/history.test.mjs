@@ -1,6 +1,7 @@
 // History on disk end to end: agent events, model calls, task outcomes and per-second
 // rollups written by the daemon come back after a kill -9 and a restart on the same data
-// directory (/api/v1/events, /api/v1/agents, /api/v1/history across the restart); 20 kills
+// directory (/api/v1/events, /api/v1/agents, /api/v1/history across the restart); a firing
+// alert stays firing through the restart and its webhook is not told twice; 20 kills
 // at random points leave a database that passes PRAGMA integrity_check each time; and each
 // fault (a corrupt file, a newer schema, a lock held by another process, a read-only
 // directory, a directory that cannot be made, a tiny tmpfs that fills up) is reported in
@@ -12,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startVigil } from './lib/vigil.mjs';
+import { startReceiver } from './lib/receiver.mjs';
 
 const WAIT_MS = 30000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-history-'));
@@ -150,6 +152,53 @@ test('events, model calls, task windows and rollups come back after kill -9', { 
   assert.equal(await v.stop(), 0);
   assert.equal(sql(dbOf(dir), 'PRAGMA integrity_check'), 'ok');
   assert.equal(sql(dbOf(dir), "SELECT count(*) FROM events WHERE message = 'after'"), '1');
+});
+
+test('a firing alert stays firing across kill -9 and a restart, and is not notified again', { skip: noSqlite }, async () => {
+  const dir = path.join(tmp, 'alerts');
+  const rx = await startReceiver();
+  const config = path.join(tmp, 'alerts.ini');
+  fs.writeFileSync(config, `[notify "hook"]\nkind = webhook\nurl = ${rx.url('/hook')}\n`);
+  const call = (error) => ({ type: 'model_call', model: 'm', latency_ms: 5, ...(error ? { error } : {}) });
+  const ours = (status) => (r) => r.json?.alert.name === 'agent_errors' && r.json.status === status;
+  let v = await startVigil({ args: args(dir, ['--config', config, '--interval', '200ms']) });
+  try {
+    // 3 failed of 10: above the rule's 10 %
+    assert.equal(await post(v, [...Array(3)].map(() => call('upstream 500')).concat([...Array(7)].map(() => call()))), 200);
+    const [fired] = await rx.waitFor('/hook', ours('firing'));
+    // the state as notified, and the start of firing, are on disk
+    await until(async () => (await written(v, 'alert_state')) >= 2 && (await written(v, 'alert_event')) >= 1 &&
+      (await history(v)).queued === 0, 'the alert state to be written');
+    v.proc.kill('SIGKILL');
+    await v.exited;
+
+    v = await startVigil({ args: args(dir, ['--config', config, '--interval', '200ms']) });
+    const firing = (j) => j.active.find((x) => x.name === 'agent_errors');
+    const a = (await v.get('/api/v1/alerts')).json;
+    assert.equal(firing(a)?.state, 'firing');
+    assert.equal(firing(a).fired_at_ms, fired.json.alert.fired_at_ms);
+    assert.ok(a.recent.some((e) => e.name === 'agent_errors' && e.state === 'firing'));
+    // five evaluations later: still firing (no data since the restart keeps it), not told again
+    let seen = 0, last = a.timestamp_ms;
+    await until(async () => {
+      const j = (await v.get('/api/v1/alerts')).json;
+      if (j.timestamp_ms !== last) {
+        seen++;
+        last = j.timestamp_ms;
+        assert.equal(firing(j)?.state, 'firing');
+      }
+      return seen >= 5;
+    }, 'five evaluations');
+    assert.equal(rx.on('/hook', ours('firing')).length, 1, 'one firing message across the restart');
+    // the same instance carries on: it resolves once the rate falls
+    assert.equal(await post(v, [...Array(50)].map(() => call())), 200);
+    await rx.waitFor('/hook', ours('resolved'));
+    assert.equal(rx.on('/hook', ours('firing')).length, 1);
+    assert.equal(await v.stop(), 0);
+  } finally {
+    if (v.proc.exitCode === null && v.proc.signalCode === null) v.proc.kill('SIGKILL');
+    await rx.close();
+  }
 });
 
 test('20 kills at random points: the database is never corrupt, and written records stay', { skip: noSqlite }, async () => {
