@@ -1,7 +1,27 @@
 /* api_series: GET /api/v1/series, every series kept in history with its unit and help,
- * optionally filtered with ?match=PATTERN ('*' for one dotted part). */
+ * optionally filtered with ?match=PATTERN ('*' for one dotted part). Series that history on
+ * disk knows but memory does not (from before a restart) follow, with "in_memory": false. */
 #include "api/api.h"
 #include "core/jsonw.h"
+#include "persist/disk_reader.h"
+
+struct disk_only {
+    struct api_ctx *ctx;
+    struct jsonw *w;
+};
+
+static void disk_only(void *arg, const char *name, const char *unit)
+{
+    struct disk_only *d = arg;
+    if (store_find(d->ctx->store, name) >= 0)
+        return;
+    jw_obj_begin(d->w);
+    jw_kstr(d->w, "name", name);
+    jw_kstr(d->w, "unit", unit);
+    jw_kstr(d->w, "help", "");
+    jw_kbool(d->w, "in_memory", false);
+    jw_obj_end(d->w);
+}
 
 void api_series(struct api_ctx *ctx, const struct api_req *req, struct api_resp *resp)
 {
@@ -27,6 +47,9 @@ void api_series(struct api_ctx *ctx, const struct api_req *req, struct api_resp 
         jw_kstr(&w, "help", store_help(ctx->store, (int)i));
         jw_obj_end(&w);
     }
+    struct disk_only d = {ctx, &w};
+    if (ctx->disk)
+        disk_reader_series(ctx->disk, n > 0 ? pattern : "*", disk_only, &d);
     jw_arr_end(&w);
     jw_obj_end(&w);
     buf_addc(&resp->body, '\n');

@@ -263,3 +263,23 @@ Test(api_history, a_range_that_reads_too_much_of_the_disk_is_refused)
     struct fake_query day = {{"series", "x.value", "from", "-30d", "step", "1d", NULL}};
     json_decref(get(&day, 200));
 }
+
+Test(api_history, the_series_list_names_what_only_disk_knows)
+{
+    struct fake_query q = {{NULL}};
+    struct api_req req = {
+        .method = HTTP_GET, .path = "/api/v1/series", .query = query, .transport = &q};
+    buf_reset(&resp.body);
+    api_dispatch(&ctx, &req, &resp);
+    cr_assert_eq(resp.status, 200);
+    json_t *doc = json_loadb(resp.body.data, resp.body.len, 0, NULL);
+    json_t *list = json_object_get(doc, "series");
+    cr_assert_eq(json_array_size(list), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 0), "name")),
+                     "x.value");
+    cr_assert_null(json_object_get(json_array_get(list, 0), "in_memory"));
+    json_t *gone = json_array_get(list, 1);
+    cr_assert_str_eq(json_string_value(json_object_get(gone, "name")), "gone.value");
+    cr_assert(json_is_false(json_object_get(gone, "in_memory")));
+    json_decref(doc);
+}
